@@ -1,0 +1,2 @@
+//! The configuration space of LLM efficiency techniques.
+#![deny(missing_docs)]
