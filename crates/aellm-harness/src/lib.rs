@@ -1,2 +1,4 @@
-//! Real measurements with candle (not yet implemented; see the issue "aellm-harness").
+//! Real measurements with candle (in progress; see the issue "aellm-harness").
 #![deny(missing_docs)]
+
+pub mod quant;
