@@ -1,0 +1,204 @@
+//! Scenario files in TOML and JSON, naming presets or spelling figures out.
+
+use super::{Constraints, HardwareSpec, ModelSpec, Preferences, Scenario, TaskSpec};
+use crate::{error::SpaceError, presets};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::path::Path;
+
+/// Either the name of a preset or the full figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PresetOr<T> {
+    /// A preset's name, e.g. `"llama-2-7b"`.
+    Preset(String),
+    /// The figures themselves.
+    Spec(T),
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for PresetOr<T> {
+    // Hand-written rather than `untagged`, so an inline spec's error keeps
+    // the field it failed on instead of "did not match any variant".
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        if let serde_json::Value::String(name) = v {
+            return Ok(PresetOr::Preset(name));
+        }
+        serde_path_to_error::deserialize::<_, T>(v)
+            .map(PresetOr::Spec)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                D::Error::custom(format!("at `{path}`: {}", e.into_inner()))
+            })
+    }
+}
+
+/// What a scenario file holds.
+///
+/// ```toml
+/// model = "llama-3-8b"            # a preset name, or a table of ModelSpec fields
+/// task = "gsm8k"
+/// hardware = "h100-sxm"
+/// budget = 120                    # optional: real evaluations the optimizer may spend
+///
+/// [preferences]                   # optional, default 0.4/0.2/0.2/0.2
+/// accuracy = 0.5
+/// latency = 0.3
+/// memory = 0.1
+/// energy = 0.1
+///
+/// [constraints]                   # optional
+/// max_latency_ms = 2000.0
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// The model.
+    pub model: PresetOr<ModelSpec>,
+    /// The task.
+    pub task: PresetOr<TaskSpec>,
+    /// The hardware.
+    pub hardware: PresetOr<HardwareSpec>,
+    /// The user's weights.
+    #[serde(default)]
+    pub preferences: Preferences,
+    /// Hard limits.
+    #[serde(default)]
+    pub constraints: Constraints,
+    /// Real evaluations the optimizer may spend, if the file sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<u32>,
+}
+
+impl ScenarioFile {
+    /// Parses TOML; errors name the field that failed.
+    pub fn from_toml_str(text: &str) -> Result<ScenarioFile, SpaceError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| SpaceError::Parse {
+            source_name: "scenario TOML".into(),
+            message: e.to_string(),
+        })?;
+        serde_path_to_error::deserialize(de).map_err(|e| parse_error("scenario TOML", e))
+    }
+
+    /// Parses JSON; errors name the field that failed.
+    pub fn from_json_str(text: &str) -> Result<ScenarioFile, SpaceError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| parse_error("scenario JSON", e))
+    }
+
+    /// Reads a file: `.json` as JSON, anything else as TOML.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<ScenarioFile, SpaceError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| SpaceError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let parsed = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            Self::from_json_str(&text)
+        } else {
+            Self::from_toml_str(&text)
+        };
+        parsed.map_err(|e| match e {
+            SpaceError::Parse { message, .. } => SpaceError::Parse {
+                source_name: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Looks presets up and checks the whole scenario.
+    pub fn resolve(self) -> Result<Scenario, SpaceError> {
+        let model = match self.model {
+            PresetOr::Preset(n) => presets::model(&n)?,
+            PresetOr::Spec(m) => m,
+        };
+        let task = match self.task {
+            PresetOr::Preset(n) => presets::task(&n)?,
+            PresetOr::Spec(t) => t,
+        };
+        let hardware = match self.hardware {
+            PresetOr::Preset(n) => presets::hardware(&n)?,
+            PresetOr::Spec(h) => h,
+        };
+        let s = Scenario {
+            model,
+            task,
+            hardware,
+            preferences: self.preferences,
+            constraints: self.constraints,
+        };
+        s.check()?;
+        Ok(s)
+    }
+}
+
+fn parse_error<E: std::fmt::Display>(
+    source_name: &str,
+    e: serde_path_to_error::Error<E>,
+) -> SpaceError {
+    let path = e.path().to_string();
+    SpaceError::Parse {
+        source_name: source_name.into(),
+        message: format!("at `{path}`: {}", e.into_inner()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_field_and_the_allowed_values() {
+        let e = Scenario::from_toml_str(
+            "model = \"llama-2-7b\"\ntask = \"mmlu\"\nhardware = \"a100-80gb\"\n[preferences]\naccuracy = 1\nlatency = 0\nmemory = 0\nenergy = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("preferences.energy"), "{e}");
+
+        let e = Scenario::from_toml_str(
+            "model = \"llama-9\"\ntask = \"mmlu\"\nhardware = \"a100-80gb\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("llama-9") && e.contains("llama-2-7b"), "{e}");
+
+        let e = Scenario::from_json_str(
+            r#"{"model": "llama-2-7b", "hardware": "h100-sxm",
+                "task": {"name": "t", "kind": "poetry", "prompt_tokens": 5, "output_tokens": 5, "metric": "accuracy"}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("kind") && e.contains("understanding"), "{e}");
+    }
+
+    #[test]
+    fn inline_figures_and_json_agree_with_toml() {
+        let toml = r#"
+            task = "gsm8k"
+            hardware = "rtx-4090"
+            budget = 50
+            [model]
+            name = "tiny"
+            parameters = 1000000
+            layers = 2
+            hidden = 64
+            heads = 4
+            kv_heads = 4
+            ffn = 128
+            vocab = 100
+        "#;
+        let f = ScenarioFile::from_toml_str(toml).unwrap();
+        assert_eq!(f.budget, Some(50));
+        let json = serde_json::to_string(&f).unwrap();
+        let g = ScenarioFile::from_json_str(&json).unwrap();
+        assert_eq!(f, g);
+        let s = f.resolve().unwrap();
+        assert_eq!(s.model.experts, 1);
+        assert_eq!(s.hardware.memory_gb, 24.0);
+    }
+}
