@@ -103,3 +103,103 @@ macro_rules! forward_evaluator {
 }
 
 forward_evaluator!(&E, Box<E>, std::sync::Arc<E>);
+
+/// One evaluation as it is recorded: the configuration and what came of it,
+/// a measurement or the error that stopped it. This is what a study stores,
+/// so nothing measured, and no failure, is lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The configuration evaluated.
+    pub configuration: Configuration,
+    /// The measurement, or why there is none.
+    pub outcome: Result<Measurement, EvalError>,
+}
+
+impl Evaluation {
+    /// Evaluates `configuration` with `evaluator` and records the outcome,
+    /// checking the configuration's validity first so an invalid one is a
+    /// recorded [`EvalError::Invalid`] rather than a call the evaluator must guard.
+    pub fn run<E: Evaluator + ?Sized>(
+        evaluator: &E,
+        configuration: Configuration,
+        scenario: &Scenario,
+    ) -> Self {
+        let broken = configuration.validate_for(&scenario.model);
+        let outcome = if broken.is_empty() {
+            evaluator.evaluate(&configuration, scenario).and_then(|m| {
+                m.check().map(|_| m).map_err(|reason| EvalError::Failed {
+                    reason: format!(
+                        "{} returned an impossible figure: {reason}",
+                        evaluator.name()
+                    ),
+                })
+            })
+        } else {
+            Err(EvalError::Invalid {
+                reason: broken
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+        };
+        Evaluation {
+            configuration,
+            outcome,
+        }
+    }
+
+    /// The measurement, if the evaluation succeeded.
+    pub fn measurement(&self) -> Option<&Measurement> {
+        self.outcome.as_ref().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Objectives, Provenance, presets};
+
+    struct Fixed(f64);
+    impl Evaluator for Fixed {
+        fn name(&self) -> String {
+            "fixed".into()
+        }
+        fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+            let o = Objectives {
+                accuracy: self.0,
+                latency_ms: 1.0,
+                memory_gb: 1.0,
+                energy_j: 1.0,
+            };
+            Ok(Measurement::new(o, Provenance::Measured, self.name()))
+        }
+    }
+
+    fn scenario() -> Scenario {
+        Scenario::new(
+            presets::model("yi-6b").unwrap(),
+            presets::task("mmlu").unwrap(),
+            presets::hardware("h100-sxm").unwrap(),
+        )
+    }
+
+    #[test]
+    fn failures_are_recorded_values_that_survive_serde() {
+        let s = scenario();
+        // Yi-6B's key/value width is 512, so MLA-512 saves nothing: invalid for this model.
+        let mut c = Configuration::default();
+        c.architecture.attention = crate::Attention::Mla { latent_dim: 512 };
+        let e = Evaluation::run(&Fixed(0.5), c, &s);
+        assert!(matches!(e.outcome, Err(EvalError::Invalid { .. })));
+        // An evaluator that returns an accuracy above 1 is caught, not stored as data.
+        let e2 = Evaluation::run(&Fixed(1.5), Configuration::default(), &s);
+        assert!(matches!(e2.outcome, Err(EvalError::Failed { .. })));
+        let ok = Evaluation::run(&Fixed(0.5), Configuration::default(), &s);
+        for e in [e, e2, ok] {
+            let back: Evaluation =
+                serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+            assert_eq!(back, e);
+        }
+    }
+}

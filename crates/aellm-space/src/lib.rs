@@ -41,7 +41,7 @@ pub use config::{
     QuantMethod, Rule, Violation, WeightPrecision, rules,
 };
 pub use error::SpaceError;
-pub use evaluator::{EvalError, Evaluator};
+pub use evaluator::{EvalError, Evaluation, Evaluator};
 pub use objectives::{Figure, Measurement, Objectives, Provenance};
 pub use scenario::{
     Constraints, HardwareSpec, ModelSpec, Preferences, Scenario, ScenarioFile, TaskKind,
