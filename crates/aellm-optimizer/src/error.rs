@@ -1,0 +1,30 @@
+//! Errors of the optimizer crate.
+
+use thiserror::Error;
+
+/// What can stop the optimizer. Evaluation failures are not errors: they are
+/// recorded in the study and the search goes on.
+#[derive(Debug, Error)]
+pub enum OptimizerError {
+    /// The study store could not be opened, read or written.
+    #[error("study store {location}: {message}")]
+    Store {
+        /// The database path or description.
+        location: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A record in the store that does not parse (written by another version?).
+    #[error("study store {location}: record {id} is unreadable ({message}); open a new study file")]
+    Corrupt {
+        /// The database path or description.
+        location: String,
+        /// Row id.
+        id: i64,
+        /// Parser message.
+        message: String,
+    },
+    /// A scenario, space or setting that cannot be used.
+    #[error(transparent)]
+    Space(#[from] aellm_space::SpaceError),
+}

@@ -1,0 +1,104 @@
+//! A study held in memory, for tests and throw-away runs.
+
+use super::{Record, Study, StudyKey, now};
+use crate::OptimizerError;
+use aellm_space::{Configuration, Evaluation};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+struct Inner {
+    records: HashMap<StudyKey, Vec<Record>>,
+    leases: HashMap<(StudyKey, String), f64>,
+}
+
+/// A [`Study`] in memory: nothing survives the process.
+#[derive(Default)]
+pub struct MemoryStudy {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStudy {
+    /// An empty study.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic in another thread cannot leave the maps half-updated, so a
+        // poisoned lock is still safe to use.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Study for MemoryStudy {
+    fn record(
+        &self,
+        key: &StudyKey,
+        evaluation: &Evaluation,
+        phase: &str,
+    ) -> Result<bool, OptimizerError> {
+        let mut g = self.lock();
+        let v = g.records.entry(key.clone()).or_default();
+        if v.iter()
+            .any(|r| r.evaluation.configuration == evaluation.configuration)
+        {
+            return Ok(false);
+        }
+        v.push(Record {
+            evaluation: evaluation.clone(),
+            phase: phase.into(),
+            stored_at: now(),
+        });
+        Ok(true)
+    }
+
+    fn lookup(&self, key: &StudyKey, c: &Configuration) -> Result<Option<Record>, OptimizerError> {
+        let g = self.lock();
+        Ok(g.records
+            .get(key)
+            .and_then(|v| v.iter().find(|r| r.evaluation.configuration == *c))
+            .cloned())
+    }
+
+    fn records(&self, key: &StudyKey) -> Result<Vec<Record>, OptimizerError> {
+        Ok(self.lock().records.get(key).cloned().unwrap_or_default())
+    }
+
+    fn claim(
+        &self,
+        key: &StudyKey,
+        candidates: &[Configuration],
+        n: usize,
+        _worker: &str,
+        lease_seconds: f64,
+    ) -> Result<Vec<Configuration>, OptimizerError> {
+        let mut g = self.lock();
+        let t = now();
+        let mut out = Vec::new();
+        for c in candidates {
+            if out.len() == n {
+                break;
+            }
+            let stored = g
+                .records
+                .get(key)
+                .is_some_and(|v| v.iter().any(|r| r.evaluation.configuration == *c));
+            let lk = (key.clone(), c.key());
+            let leased = g.leases.get(&lk).is_some_and(|&until| until > t);
+            if !stored && !leased && !out.contains(c) {
+                g.leases.insert(lk, t + lease_seconds);
+                out.push(*c);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_the_study_contract() {
+        super::super::contract::run(&super::MemoryStudy::new());
+    }
+}
