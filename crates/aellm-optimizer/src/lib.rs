@@ -5,14 +5,24 @@
 //! candle harness, a cluster job, a recorded table) can be plugged in.
 //!
 //! Built so far: the [`study`] store that keeps every evaluation the moment it
-//! exists (SQLite, resumable, shareable by workers with leases), and the
+//! exists (SQLite, resumable, shareable by workers with leases), the
 //! [`scoring`] of configurations for a user (the paper's utility and
-//! efficiency score). The search itself (surrogates, stage-aware NSGA-II,
-//! refinement) is not written yet.
+//! efficiency score), [`feasibility`] against a scenario's limits, the
+//! [`OptimizationResult`] types and the [`report`] directory they are written
+//! to. The search itself (surrogates, stage-aware NSGA-II, refinement) is not
+//! written yet.
 #![deny(missing_docs)]
 
 mod error;
+pub mod feasibility;
+pub mod report;
+mod result;
 pub mod scoring;
 pub mod study;
 
 pub use error::OptimizerError;
+pub use report::write_report;
+pub use result::{
+    BaselineRow, FrontMember, NearMiss, OptimizationResult, Recommendation, SensitivityRow,
+    non_dominated,
+};

@@ -1,0 +1,181 @@
+//! `report.md`: the recommendation, the front, the baselines and the sensitivity.
+
+use crate::OptimizationResult;
+use aellm_space::Objectives;
+use std::fmt::Write;
+
+fn fmt_objectives(o: &Objectives) -> String {
+    format!(
+        "{:.4} | {:.2} | {:.3} | {:.3}",
+        o.accuracy, o.latency_ms, o.memory_gb, o.energy_j
+    )
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or("–".into(), |x| format!("{x:.digits$}"))
+}
+
+/// The Markdown report.
+pub fn report(r: &OptimizationResult) -> String {
+    let mut s = String::new();
+    let sc = &r.scenario;
+    let _ = writeln!(s, "# aellm report\n");
+    let _ = writeln!(
+        s,
+        "Model **{}**, task **{}**, hardware **{}**; weights accuracy {:.2}, latency {:.2}, memory {:.2}, energy {:.2}. Stopped: {}.\n",
+        sc.model.name,
+        sc.task.name,
+        sc.hardware.name,
+        sc.preferences.accuracy,
+        sc.preferences.latency,
+        sc.preferences.memory,
+        sc.preferences.energy,
+        r.stopped
+    );
+    let ok = r.evaluations.iter().filter(|e| e.outcome.is_ok()).count();
+    let _ = writeln!(
+        s,
+        "{} evaluations, {} succeeded, {} failed.\n",
+        r.evaluations.len(),
+        ok,
+        r.evaluations.len() - ok
+    );
+
+    let _ = writeln!(s, "## Recommended configuration\n");
+    match &r.recommended {
+        Some(rec) => {
+            let m = &rec.member;
+            let _ = writeln!(s, "`{}`\n", m.configuration);
+            let _ = writeln!(
+                s,
+                "| accuracy | latency ms | memory GB | energy J | utility | efficiency score | figures |"
+            );
+            let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+            let _ = writeln!(
+                s,
+                "| {} | {:.3} | {} | {} |\n",
+                fmt_objectives(&m.objectives),
+                m.utility,
+                opt(rec.efficiency_score, 2),
+                m.provenance
+            );
+            for w in &rec.why {
+                let _ = writeln!(s, "- {w}");
+            }
+            s.push('\n');
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "No measured configuration meets every limit of the scenario.\n"
+            );
+        }
+    }
+    if !r.near_misses.is_empty() {
+        let _ = writeln!(s, "## Closest configurations (nothing met every limit)\n");
+        let _ = writeln!(
+            s,
+            "| configuration | accuracy | latency ms | memory GB | energy J | broken limits |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        for n in &r.near_misses {
+            let broken: Vec<String> = n
+                .violations
+                .iter()
+                .map(|v| {
+                    format!(
+                        "{} {:.3} vs limit {:.3} ({:+.1}%)",
+                        v.constraint,
+                        v.value,
+                        v.limit,
+                        100.0 * v.relative_excess
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} |",
+                n.configuration,
+                fmt_objectives(&n.objectives),
+                broken.join("; ")
+            );
+        }
+        s.push('\n');
+    }
+
+    for (title, members) in [
+        ("Measured Pareto front", &r.measured_front),
+        ("Predicted Pareto front (not measured)", &r.predicted_front),
+    ] {
+        if members.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "## {title}\n");
+        let _ = writeln!(
+            s,
+            "| configuration | accuracy | latency ms | memory GB | energy J | utility | figures |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for m in members.iter() {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {:.3} | {} |",
+                m.configuration,
+                fmt_objectives(&m.objectives),
+                m.utility,
+                m.provenance
+            );
+        }
+        s.push('\n');
+    }
+
+    if !r.baselines.is_empty() {
+        let _ = writeln!(s, "## Baselines at the same evaluation budget\n");
+        let _ = writeln!(
+            s,
+            "| method | configuration | accuracy | latency ms | memory GB | energy J | efficiency score | hypervolume | evaluations |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+        for b in &r.baselines {
+            let cfg = b.configuration.map_or("–".into(), |c| format!("`{c}`"));
+            let obj = b
+                .objectives
+                .as_ref()
+                .map_or("– | – | – | –".into(), fmt_objectives);
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} |",
+                b.method,
+                cfg,
+                obj,
+                opt(b.efficiency_score, 2),
+                opt(b.hypervolume, 4),
+                b.evaluations
+            );
+        }
+        s.push('\n');
+    }
+
+    if !r.sensitivity.is_empty() {
+        let _ = writeln!(s, "## Sensitivity of the recommendation\n");
+        let _ = writeln!(
+            s,
+            "Each row changes one dimension of the recommended configuration.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| dimension | changed to | Δ accuracy | Δ latency ms | Δ memory GB | Δ energy J | figures |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for row in &r.sensitivity {
+            let d = row.delta;
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {:+.4} | {:+.2} | {:+.3} | {:+.3} | {} |",
+                row.dimension, row.configuration, d[0], d[1], d[2], d[3], row.provenance
+            );
+        }
+        s.push('\n');
+    }
+    s
+}
