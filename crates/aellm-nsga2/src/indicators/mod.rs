@@ -1,0 +1,27 @@
+//! Quality indicators: exact hypervolume, IGD and IGD+.
+
+pub mod hypervolume;
+pub mod igd;
+
+pub use hypervolume::{hypervolume, hypervolume_contributions};
+pub use igd::{igd, igd_plus};
+
+use crate::error::{Nsga2Error, Result};
+
+/// Checks that every point has `m` finite coordinates.
+pub(crate) fn check_set<T: AsRef<[f64]>>(points: &[T], m: usize, what: &'static str) -> Result<()> {
+    for (i, p) in points.iter().enumerate() {
+        let p = p.as_ref();
+        if p.len() != m {
+            return Err(Nsga2Error::DimensionMismatch {
+                what,
+                expected: m,
+                got: p.len(),
+            });
+        }
+        if p.iter().any(|v| !v.is_finite()) {
+            return Err(Nsga2Error::NonFinite { what, index: i });
+        }
+    }
+    Ok(())
+}
