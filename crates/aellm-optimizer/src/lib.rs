@@ -15,8 +15,10 @@
 
 mod error;
 pub mod feasibility;
+pub mod observer;
 pub mod report;
 mod result;
+pub mod runner;
 pub mod scoring;
 pub mod study;
 

@@ -1,0 +1,174 @@
+//! Real evaluations through the study: reuse what is stored, record what is
+//! new the moment it exists, stop at the time budget.
+
+use crate::OptimizerError;
+use crate::observer::Observer;
+use crate::study::{Study, StudyKey};
+use aellm_space::{Configuration, Evaluation, Evaluator, Scenario};
+use std::time::Instant;
+
+/// Measures configurations with an evaluator, through a study.
+pub struct Runner<'a> {
+    /// The evaluator.
+    pub evaluator: &'a dyn Evaluator,
+    /// Where evaluations are kept.
+    pub study: &'a dyn Study,
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Progress.
+    pub observer: &'a dyn Observer,
+    /// No new evaluation starts after this instant.
+    pub deadline: Option<Instant>,
+    key: StudyKey,
+    fresh: std::sync::atomic::AtomicUsize,
+}
+
+/// What a call to [`Runner::measure`] got.
+#[derive(Debug, Clone, Default)]
+pub struct Measured {
+    /// One evaluation per configuration asked for, in order, up to where the
+    /// time budget stopped it.
+    pub evaluations: Vec<Evaluation>,
+    /// Whether the time budget cut the list short.
+    pub out_of_time: bool,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner for one scenario.
+    pub fn new(
+        evaluator: &'a dyn Evaluator,
+        study: &'a dyn Study,
+        scenario: &'a Scenario,
+        observer: &'a dyn Observer,
+        deadline: Option<Instant>,
+    ) -> Self {
+        let key = StudyKey::new(scenario, &evaluator.name());
+        Runner {
+            evaluator,
+            study,
+            scenario,
+            observer,
+            deadline,
+            key,
+            fresh: Default::default(),
+        }
+    }
+
+    /// The study key of this runner's scenario and evaluator.
+    pub fn key(&self) -> &StudyKey {
+        &self.key
+    }
+
+    /// New (not reused) evaluations made so far: the budget a method spent.
+    pub fn fresh_evaluations(&self) -> usize {
+        self.fresh.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the time budget is spent.
+    pub fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// Evaluates each configuration once: a stored evaluation is reused, a
+    /// new one is recorded in the study before the next starts. Failures are
+    /// recorded like successes. Stops early, keeping what it has, when the
+    /// time budget is spent.
+    pub fn measure(
+        &self,
+        configurations: &[Configuration],
+        phase: &str,
+    ) -> Result<Measured, OptimizerError> {
+        let mut out = Measured::default();
+        for c in configurations {
+            if let Some(r) = self.study.lookup(&self.key, c)? {
+                self.observer.evaluated(&r.evaluation, true);
+                out.evaluations.push(r.evaluation);
+                continue;
+            }
+            if self.out_of_time() {
+                out.out_of_time = true;
+                break;
+            }
+            let e = Evaluation::run(self.evaluator, *c, self.scenario);
+            self.study.record(&self.key, &e, phase)?;
+            self.fresh
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.observer.evaluated(&e, false);
+            out.evaluations.push(e);
+        }
+        Ok(out)
+    }
+
+    /// Every evaluation stored for this scenario and evaluator.
+    pub fn all(&self) -> Result<Vec<Evaluation>, OptimizerError> {
+        Ok(self
+            .study
+            .records(&self.key)?
+            .into_iter()
+            .map(|r| r.evaluation)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observer::Silent;
+    use crate::study::{MemoryStudy, contract};
+    use aellm_space::{EvalError, Measurement, Objectives, Provenance};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its calls and fails on every third.
+    struct Counting(AtomicUsize);
+    impl Evaluator for Counting {
+        fn name(&self) -> String {
+            "counting".into()
+        }
+        fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            if n % 3 == 2 {
+                return Err(EvalError::Failed {
+                    reason: "boom".into(),
+                });
+            }
+            let o = Objectives {
+                accuracy: 0.5,
+                latency_ms: 1.0,
+                memory_gb: 1.0,
+                energy_j: 1.0,
+            };
+            Ok(Measurement::new(o, Provenance::Measured, "counting"))
+        }
+    }
+
+    #[test]
+    fn nothing_is_measured_twice_and_failures_are_kept() {
+        let s = contract::scenario();
+        let study = MemoryStudy::new();
+        let ev = Counting(AtomicUsize::new(0));
+        let cs = contract::configs(6);
+        let r = Runner::new(&ev, &study, &s, &Silent, None);
+        let first = r.measure(&cs[..4], "initial").unwrap();
+        assert_eq!(first.evaluations.len(), 4);
+        assert!(first.evaluations[2].outcome.is_err());
+        // A "restarted" run with the same study re-measures nothing it has.
+        let r2 = Runner::new(&ev, &study, &s, &Silent, None);
+        let second = r2.measure(&cs, "initial").unwrap();
+        assert_eq!(second.evaluations.len(), 6);
+        assert_eq!(ev.0.load(Ordering::SeqCst), 6);
+        assert_eq!(r2.fresh_evaluations(), 2);
+        assert_eq!(second.evaluations[..4], first.evaluations[..]);
+        assert_eq!(r2.all().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn a_spent_time_budget_stops_before_the_next_evaluation() {
+        let s = contract::scenario();
+        let study = MemoryStudy::new();
+        let ev = Counting(AtomicUsize::new(0));
+        let r = Runner::new(&ev, &study, &s, &Silent, Some(Instant::now()));
+        let m = r.measure(&contract::configs(3), "initial").unwrap();
+        assert!(m.out_of_time && m.evaluations.is_empty());
+        assert_eq!(ev.0.load(Ordering::SeqCst), 0);
+    }
+}
