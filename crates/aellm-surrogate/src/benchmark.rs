@@ -1,0 +1,109 @@
+//! The figures of the `gbdt_benchmark` example: accuracy and fit time against
+//! XGBoost/LightGBM on shared folds, and interval coverage of the ensemble.
+
+use crate::datasets;
+use crate::error::Result;
+use crate::evaluation::{
+    CoverageReport, CvReport, cross_validate, interval_coverage, repeated_kfold,
+};
+use crate::{BootstrapEnsemble, GbdtParams, GradientBoostedTrees};
+use linfa::ParamGuard;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Reference figures of XGBoost 3.2.0 and LightGBM 4.7.0 on the same folds
+/// and hyper-parameters, from `datasets/reference.py` run once on the
+/// development machine (2 shared CPU cores).
+pub const REFERENCE: &[(&str, &str, f64, f64)] = &[
+    ("diabetes", "xgboost", 59.377, 36.35),
+    ("diabetes", "lightgbm", 59.269, 23.22),
+    ("winequality-red", "xgboost", 0.610, 45.77),
+    ("winequality-red", "lightgbm", 0.610, 34.76),
+];
+
+/// The benchmark's hyper-parameters: 300 trees, depth 3, learning rate 0.05,
+/// subsample 0.8, colsample 0.8 (other settings at XGBoost's defaults).
+pub fn benchmark_params() -> GbdtParams {
+    GradientBoostedTrees::params()
+        .n_trees(300)
+        .max_depth(3)
+        .learning_rate(0.05)
+        .subsample(0.8)
+        .colsample(0.8)
+}
+
+/// Every figure the benchmark prints.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BenchmarkReport {
+    /// 5-fold × 3 cross-validation on diabetes.
+    pub diabetes: CvReport,
+    /// 5-fold × 3 cross-validation on winequality-red.
+    pub winequality_red: CvReport,
+    /// Ensemble intervals on Friedman #1 (n = 1,000, noise 1), 5-fold.
+    pub coverage_friedman1: CoverageReport,
+    /// Ensemble intervals on diabetes, 5-fold × 3.
+    pub coverage_diabetes: CoverageReport,
+    /// Ensemble members.
+    pub members: usize,
+}
+
+/// Runs the whole benchmark (about a minute in release on two cores).
+pub fn run_benchmark(members: usize) -> Result<BenchmarkReport> {
+    let params = benchmark_params().check()?;
+    let diabetes = datasets::diabetes()?;
+    let wine = datasets::winequality_red()?;
+    let diabetes_folds = datasets::diabetes_folds()?;
+    let diabetes_cv = cross_validate(&params, &diabetes, &diabetes_folds)?;
+    let wine_cv = cross_validate(&params, &wine, &datasets::winequality_red_folds()?)?;
+
+    let ensemble = BootstrapEnsemble::params_with(benchmark_params())
+        .n_members(members)
+        .check()?;
+    let friedman = datasets::friedman1(1000, 1.0, 0);
+    let friedman_folds = repeated_kfold(1000, 5, 1, 42);
+    Ok(BenchmarkReport {
+        diabetes: diabetes_cv,
+        winequality_red: wine_cv,
+        coverage_friedman1: interval_coverage(&ensemble, &friedman, &friedman_folds)?,
+        coverage_diabetes: interval_coverage(&ensemble, &diabetes, &diabetes_folds)?,
+        members,
+    })
+}
+
+impl fmt::Display for BenchmarkReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "hyper-parameters: 300 trees, depth 3, lr 0.05, subsample 0.8, colsample 0.8; \
+             5-fold CV x 3 repeats (folds in crates/aellm-surrogate/datasets/)"
+        )?;
+        for (data, lib, rmse, secs) in REFERENCE {
+            writeln!(
+                f,
+                "reference {data} {lib} rmse={rmse} fit_seconds={secs} \
+                 (datasets/reference.py, measured once, not now)"
+            )?;
+        }
+        let c = (&self.coverage_friedman1, &self.coverage_diabetes);
+        writeln!(
+            f,
+            "ensemble ({} members): friedman1 rmse={:.3} mean_std={:.3}; diabetes rmse={:.2} mean_std={:.2}",
+            self.members, c.0.rmse, c.0.mean_std, c.1.rmse, c.1.mean_std
+        )?;
+        writeln!(
+            f,
+            "diabetes rmse={:.2} fit_seconds={:.2}",
+            self.diabetes.rmse, self.diabetes.fit_seconds
+        )?;
+        writeln!(
+            f,
+            "winequality-red rmse={:.3} fit_seconds={:.2}",
+            self.winequality_red.rmse, self.winequality_red.fit_seconds
+        )?;
+        write!(
+            f,
+            "coverage90 friedman1={:.3} diabetes={:.3}",
+            c.0.coverage90, c.1.coverage90
+        )
+    }
+}
