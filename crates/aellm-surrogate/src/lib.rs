@@ -11,6 +11,45 @@
 //!   repeated k-fold protocol used to compare with XGBoost and LightGBM.
 //!
 //! Nothing here knows about LLMs: any regression problem will do.
+//!
+//! # A surrogate with uncertainty in five lines
+//!
+//! Features are whatever encoding the caller uses (for AE-LLM: configuration
+//! encoding ⊕ model features ⊕ task features); targets one measured metric.
+//! linfa's default `Dataset<f64, f64>` (targets as one column) and 1-D
+//! targets both work.
+//!
+//! ```
+//! use aellm_surrogate::{BootstrapEnsemble, GbdtParams};
+//! use linfa::prelude::*;
+//! use ndarray::{Array2, Axis};
+//!
+//! let x = Array2::from_shape_fn((150, 3), |(i, j)| ((i * 37 + j * 11) % 101) as f64);
+//! let y = x.map_axis(Axis(1), |r| r[0] - 0.5 * r[1]).insert_axis(Axis(1));
+//! let data: Dataset<f64, f64> = Dataset::new(x.clone(), y);
+//!
+//! // The paper's member preset is GbdtParams::ae_llm() (BootstrapEnsemble::params());
+//! // smaller members keep this example fast.
+//! let surrogate = BootstrapEnsemble::params_with(GbdtParams::ae_llm().n_trees(50).max_depth(4))
+//!     .n_members(4)
+//!     .fit(&data)?;
+//! let (mean, std) = surrogate.predict_with_std(&x)?;
+//! assert!(std.iter().all(|s| *s > 0.0));
+//!
+//! // Save and load (any serde format; JSON helpers included).
+//! let path = std::env::temp_dir().join("aellm-surrogate-doc.json");
+//! surrogate.save_json(&path)?;
+//! let back: BootstrapEnsemble = BootstrapEnsemble::load_json(&path)?;
+//! assert_eq!(back.predict_with_std(&x)?, (mean, std));
+//! # std::fs::remove_file(&path).ok();
+//! # Ok::<(), aellm_surrogate::SurrogateError>(())
+//! ```
+//!
+//! Transfer to a new domain (a new model with few evaluations) continues
+//! boosting from a fitted model:
+//! [`GradientBoostedTrees::continue_training`], or linfa's
+//! [`FitWith`](linfa::traits::FitWith) with `Some(model)`;
+//! [`BootstrapEnsemble::continue_training`] does it for every member.
 #![deny(missing_docs)]
 
 pub mod benchmark;

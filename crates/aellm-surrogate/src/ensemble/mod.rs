@@ -24,12 +24,12 @@ pub use hyperparams::{EnsembleParams, EnsembleValidParams};
 
 use crate::data::{check_training, check_width, require_rows, single_target};
 use crate::error::{Result, SurrogateError};
-use crate::gbdt::GradientBoostedTrees;
+use crate::gbdt::{GradientBoostedTrees, boost};
 use crate::loss::{Loss, SquaredError};
-use linfa::DatasetBase;
 use linfa::dataset::AsTargets;
 use linfa::traits::{Fit, PredictInplace};
-use ndarray::{Array1, Array2, ArrayBase, Axis, Data, Ix2};
+use linfa::{DatasetBase, ParamGuard};
+use ndarray::{Array1, Array2, ArrayBase, ArrayView1, ArrayView2, Axis, Data, Ix2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -138,6 +138,32 @@ impl<L: Loss> BootstrapEnsemble<L> {
         Ok((mean, std))
     }
 
+    /// Warm start: continues every member with `params`' member settings on
+    /// a fresh bootstrap resample of `dataset` (a new domain, typically few
+    /// rows), then re-estimates the OOB noise and calibration on it.
+    /// `params` must have as many members as this ensemble.
+    pub fn continue_training<D, T>(
+        &self,
+        params: &EnsembleParams<L>,
+        dataset: &DatasetBase<ArrayBase<D, Ix2>, T>,
+    ) -> Result<Self>
+    where
+        D: Data<Elem = f64>,
+        T: AsTargets<Elem = f64>,
+    {
+        let params = params.check_ref()?;
+        if params.n_members != self.members.len() {
+            return Err(SurrogateError::InvalidParameter {
+                name: "n_members",
+                value: params.n_members.to_string(),
+                expected: "the number of members of the ensemble being continued",
+            });
+        }
+        let x = dataset.records().view();
+        check_width("training set", &x, self.members[0].n_features())?;
+        fit_ensemble(params, x, single_target(dataset)?, Some(self))
+    }
+
     /// Writes the ensemble as JSON.
     pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()>
     where
@@ -201,73 +227,88 @@ where
     type Object = BootstrapEnsemble<L>;
 
     fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<Self::Object> {
-        let x = dataset.records().view();
-        let y = single_target(dataset)?;
-        check_training("training set", &x, y)?;
-        let n = x.nrows();
-        require_rows("a bootstrap ensemble", n, 2)?;
-        let fitted: Vec<(GradientBoostedTrees<L>, Vec<usize>, Array1<f64>)> = (0..self.n_members)
-            .into_par_iter()
-            .map(|k| {
-                let (rows, oob) = bootstrap(n, self.seed, k);
-                let mut member = self.member.clone();
-                member.seed = member.seed.wrapping_add(k as u64);
-                let resample = DatasetBase::new(x.select(Axis(0), &rows), y.select(Axis(0), &rows));
-                let model = member.fit(&resample)?;
-                let oob_pred = model.try_predict(&x.select(Axis(0), &oob))?;
-                Ok((model, oob, oob_pred))
-            })
-            .collect::<Result<_>>()?;
-
-        // Per-row OOB sums over the members that left the row out.
-        let mut sum = vec![0.0; n];
-        let mut sum_sq = vec![0.0; n];
-        let mut count = vec![0usize; n];
-        for (_, oob, pred) in &fitted {
-            for (&r, &p) in oob.iter().zip(pred) {
-                sum[r] += p;
-                sum_sq[r] += p * p;
-                count[r] += 1;
-            }
-        }
-        let mut residual_sq = Vec::with_capacity(n);
-        let mut spread = Vec::with_capacity(n);
-        for r in (0..n).filter(|&r| count[r] > 0) {
-            let m = sum[r] / count[r] as f64;
-            residual_sq.push((y[r] - m) * (y[r] - m));
-            spread.push((sum_sq[r] / count[r] as f64 - m * m).max(0.0));
-        }
-        let oob_rows = residual_sq.len();
-        let noise_variance = if oob_rows == 0 {
-            0.0
-        } else {
-            residual_sq.iter().sum::<f64>() / oob_rows as f64
-        };
-        let calibration = if self.calibrate && oob_rows >= MIN_CALIBRATION_ROWS {
-            let mut z: Vec<f64> = residual_sq
-                .iter()
-                .zip(&spread)
-                .map(|(r2, v)| (r2 / (v + noise_variance).max(f64::MIN_POSITIVE)).sqrt())
-                .collect();
-            let c = quantile(&mut z, 0.9) / Z90;
-            if c > 0.0 { c } else { 1.0 }
-        } else {
-            1.0
-        };
-        tracing::debug!(
-            members = self.n_members,
-            oob_rows,
-            noise_variance,
-            calibration,
-            "fitted bootstrap ensemble"
-        );
-        Ok(BootstrapEnsemble {
-            members: fitted.into_iter().map(|(m, _, _)| m).collect(),
-            noise_variance,
-            calibration,
-            oob_rows,
-        })
+        fit_ensemble(
+            self,
+            dataset.records().view(),
+            single_target(dataset)?,
+            None,
+        )
     }
+}
+
+/// Fits (or, from `start`, continues) every member on its bootstrap
+/// resample, then estimates `s²` and `c` on the out-of-bag rows.
+fn fit_ensemble<L: Loss>(
+    params: &EnsembleValidParams<L>,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    start: Option<&BootstrapEnsemble<L>>,
+) -> Result<BootstrapEnsemble<L>> {
+    check_training("training set", &x, y)?;
+    let n = x.nrows();
+    require_rows("a bootstrap ensemble", n, 2)?;
+    let fitted: Vec<(GradientBoostedTrees<L>, Vec<usize>, Array1<f64>)> = (0..params.n_members)
+        .into_par_iter()
+        .map(|k| {
+            let (rows, oob) = bootstrap(n, params.seed, k);
+            let mut member = params.member.clone();
+            member.seed = member.seed.wrapping_add(k as u64);
+            let (xs, ys) = (x.select(Axis(0), &rows), y.select(Axis(0), &rows));
+            let warm = start.map(|e| &e.members[k]);
+            let model = boost(&member, xs.view(), ys.view(), warm, None)?;
+            let oob_pred = model.try_predict(&x.select(Axis(0), &oob))?;
+            Ok((model, oob, oob_pred))
+        })
+        .collect::<Result<_>>()?;
+
+    // Per-row OOB sums over the members that left the row out.
+    let mut sum = vec![0.0; n];
+    let mut sum_sq = vec![0.0; n];
+    let mut count = vec![0usize; n];
+    for (_, oob, pred) in &fitted {
+        for (&r, &p) in oob.iter().zip(pred) {
+            sum[r] += p;
+            sum_sq[r] += p * p;
+            count[r] += 1;
+        }
+    }
+    let mut residual_sq = Vec::with_capacity(n);
+    let mut spread = Vec::with_capacity(n);
+    for r in (0..n).filter(|&r| count[r] > 0) {
+        let m = sum[r] / count[r] as f64;
+        residual_sq.push((y[r] - m) * (y[r] - m));
+        spread.push((sum_sq[r] / count[r] as f64 - m * m).max(0.0));
+    }
+    let oob_rows = residual_sq.len();
+    let noise_variance = if oob_rows == 0 {
+        0.0
+    } else {
+        residual_sq.iter().sum::<f64>() / oob_rows as f64
+    };
+    let calibration = if params.calibrate && oob_rows >= MIN_CALIBRATION_ROWS {
+        let mut z: Vec<f64> = residual_sq
+            .iter()
+            .zip(&spread)
+            .map(|(r2, v)| (r2 / (v + noise_variance).max(f64::MIN_POSITIVE)).sqrt())
+            .collect();
+        let c = quantile(&mut z, 0.9) / Z90;
+        if c > 0.0 { c } else { 1.0 }
+    } else {
+        1.0
+    };
+    tracing::debug!(
+        members = params.n_members,
+        oob_rows,
+        noise_variance,
+        calibration,
+        "fitted bootstrap ensemble"
+    );
+    Ok(BootstrapEnsemble {
+        members: fitted.into_iter().map(|(m, _, _)| m).collect(),
+        noise_variance,
+        calibration,
+        oob_rows,
+    })
 }
 
 /// Predicts the ensemble mean.

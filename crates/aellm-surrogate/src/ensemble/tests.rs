@@ -101,3 +101,31 @@ fn bad_settings_and_inputs_are_errors() {
         Err(SurrogateError::FeatureMismatch { .. })
     ));
 }
+
+#[test]
+fn continued_ensembles_adapt_to_a_new_domain() {
+    let old = smooth(300, 0);
+    let new_y = old.targets().mapv(|v| 2.0 * v + 3.0);
+    let params = BootstrapEnsemble::params_with(small_member()).n_members(3);
+    let base = params.fit(&old).unwrap();
+    let few = Dataset::new(
+        old.records().slice(ndarray::s![..40, ..]).to_owned(),
+        new_y.slice(ndarray::s![..40]).to_owned(),
+    );
+    let tuned = base.continue_training(&params, &few).unwrap();
+    assert_eq!(tuned.members()[0].n_trees(), 120);
+    let err = |e: &BootstrapEnsemble| {
+        let (m, _) = e.predict_with_std(old.records()).unwrap();
+        (m - &new_y).mapv(f64::abs).mean().unwrap()
+    };
+    assert!(
+        err(&tuned) < 0.3 * err(&base),
+        "{} vs {}",
+        err(&tuned),
+        err(&base)
+    );
+    assert!(
+        base.continue_training(&params.clone().n_members(2), &few)
+            .is_err()
+    );
+}

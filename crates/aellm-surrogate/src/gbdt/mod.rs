@@ -3,6 +3,8 @@
 mod boost;
 mod hyperparams;
 
+pub(crate) use boost::boost;
+
 pub use hyperparams::{GbdtParams, GbdtValidParams};
 
 use crate::data::{check_width, row_major, single_target};
