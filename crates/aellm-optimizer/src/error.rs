@@ -24,6 +24,9 @@ pub enum OptimizerError {
         /// Parser message.
         message: String,
     },
+    /// The search engine refused a setting or a batch.
+    #[error("search: {0}")]
+    Search(#[from] aellm_nsga2::Nsga2Error),
     /// A scenario, space or setting that cannot be used.
     #[error(transparent)]
     Space(#[from] aellm_space::SpaceError),

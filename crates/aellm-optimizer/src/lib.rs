@@ -16,10 +16,12 @@
 mod error;
 pub mod feasibility;
 pub mod observer;
+pub mod predictor;
 pub mod report;
 mod result;
 pub mod runner;
 pub mod scoring;
+pub mod search;
 pub mod study;
 
 pub use error::OptimizerError;
