@@ -1,0 +1,54 @@
+//! Moving weights between a trainable `VarMap`, a plain name → tensor map
+//! and a safetensors file.
+
+use crate::convert::Weights;
+use crate::error::{HarnessError, Result};
+use crate::model::{ModelConfig, Transformer};
+use candle_core::{DType, Device, Var};
+use candle_nn::{VarBuilder, VarMap};
+use std::path::Path;
+
+/// A snapshot of every variable of `vm` (copies, so later training leaves it alone).
+pub fn weights_of(vm: &VarMap) -> Result<Weights> {
+    let data = vm
+        .data()
+        .lock()
+        .map_err(|e| HarnessError::Invalid(format!("variable map lock poisoned: {e}")))?;
+    data.iter()
+        .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?)))
+        .collect()
+}
+
+/// A trainable model holding copies of `w`; variables the model needs but
+/// `w` lacks are initialised by the model.
+pub fn trainable(cfg: ModelConfig, w: &Weights, device: &Device) -> Result<(VarMap, Transformer)> {
+    let vm = VarMap::new();
+    {
+        let mut data = vm
+            .data()
+            .lock()
+            .map_err(|e| HarnessError::Invalid(format!("variable map lock poisoned: {e}")))?;
+        for (k, t) in w {
+            let t = t.to_device(device)?.to_dtype(DType::F32)?;
+            data.insert(k.clone(), Var::from_tensor(&t)?);
+        }
+    }
+    let model = Transformer::new(cfg, VarBuilder::from_varmap(&vm, DType::F32, device))?;
+    Ok((vm, model))
+}
+
+/// Writes `w` as safetensors.
+pub fn save(w: &Weights, path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| HarnessError::io(dir, e))?;
+    }
+    // Write then rename, so a killed run never leaves a half-written checkpoint.
+    let tmp = path.with_extension("tmp");
+    candle_core::safetensors::save(w, &tmp)?;
+    std::fs::rename(&tmp, path).map_err(|e| HarnessError::io(path, e))
+}
+
+/// Reads safetensors written by [`save`].
+pub fn load(path: &Path, device: &Device) -> Result<Weights> {
+    Ok(candle_core::safetensors::load(path, device)?)
+}

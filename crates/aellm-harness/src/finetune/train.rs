@@ -1,0 +1,142 @@
+//! The training loop shared by pre-training and fine-tuning.
+
+use crate::error::{HarnessError, Result};
+use crate::model::Transformer;
+use crate::tasks::{Example, batch};
+use candle_core::{D, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// How long and how hard to train.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainRecipe {
+    /// Optimiser steps.
+    pub steps: usize,
+    /// Examples per step.
+    pub batch: usize,
+    /// Peak AdamW learning rate (linear warm-up over the first tenth, then cosine decay).
+    pub lr: f64,
+    /// Weight decay.
+    pub weight_decay: f64,
+    /// Weight of the MoE load-balancing loss.
+    pub balance_weight: f64,
+    /// Seed for the order of examples.
+    pub seed: u64,
+}
+
+impl Default for TrainRecipe {
+    fn default() -> Self {
+        TrainRecipe {
+            steps: 100,
+            batch: 16,
+            lr: 3e-3,
+            weight_decay: 0.01,
+            balance_weight: 0.01,
+            seed: 0,
+        }
+    }
+}
+
+/// What a training run did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainReport {
+    /// Steps run.
+    pub steps: usize,
+    /// Mean task loss over the first and the last tenth of the steps.
+    pub first_loss: f64,
+    /// See `first_loss`.
+    pub last_loss: f64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Mean cross-entropy over the positions where `mask` is 1.
+pub fn masked_loss(logits: &Tensor, target: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+    let logp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+    let picked = logp
+        .gather(&target.unsqueeze(D::Minus1)?, D::Minus1)?
+        .squeeze(D::Minus1)?;
+    let total = (picked * mask)?.sum_all()?;
+    let n = mask.sum_all()?.to_scalar::<f32>()?.max(1.0) as f64;
+    total.neg()? / n
+}
+
+/// Trains every variable of `vm` (the variables of `model`) on `data`.
+pub fn train(
+    vm: &VarMap,
+    model: &Transformer,
+    data: &[Example],
+    recipe: &TrainRecipe,
+) -> Result<TrainReport> {
+    if data.is_empty() || recipe.batch == 0 {
+        return Err(HarnessError::Invalid(
+            "training needs examples and a batch of at least 1".into(),
+        ));
+    }
+    let start = Instant::now();
+    let device = model.embed.device().clone();
+    let mut opt = AdamW::new(
+        vm.all_vars(),
+        ParamsAdamW {
+            lr: recipe.lr,
+            weight_decay: recipe.weight_decay,
+            ..Default::default()
+        },
+    )?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(recipe.seed);
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    order.shuffle(&mut rng);
+    let mut cursor = 0;
+    let mut losses = Vec::with_capacity(recipe.steps);
+    let warm = (recipe.steps / 10).max(1);
+    for step in 0..recipe.steps {
+        let lr = if step < warm {
+            recipe.lr * (step + 1) as f64 / warm as f64
+        } else {
+            let p = (step - warm) as f64 / (recipe.steps - warm).max(1) as f64;
+            recipe.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
+        };
+        opt.set_learning_rate(lr);
+        let mut picked = Vec::with_capacity(recipe.batch);
+        for _ in 0..recipe.batch {
+            if cursor == order.len() {
+                order.shuffle(&mut rng);
+                cursor = 0;
+            }
+            picked.push(&data[order[cursor]]);
+            cursor += 1;
+        }
+        let b = batch(&picked, &device)?;
+        let out = model.forward(&b.input, None, None)?;
+        let task = masked_loss(&out.logits, &b.target, &b.mask)?;
+        let l = task.to_scalar::<f32>()? as f64;
+        if !l.is_finite() {
+            return Err(HarnessError::Numerical(format!(
+                "loss became {l} at step {step}"
+            )));
+        }
+        losses.push(l);
+        let loss = match out.balance_loss {
+            Some(bl) => (task + (bl * recipe.balance_weight)?)?,
+            None => task,
+        };
+        opt.backward_step(&loss)?;
+    }
+    let tenth = (losses.len() / 10).max(1);
+    let mean = |s: &[f64]| {
+        if s.is_empty() {
+            f64::NAN
+        } else {
+            s.iter().sum::<f64>() / s.len() as f64
+        }
+    };
+    Ok(TrainReport {
+        steps: recipe.steps,
+        first_loss: mean(&losses[..tenth.min(losses.len())]),
+        last_loss: mean(&losses[losses.len().saturating_sub(tenth)..]),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,54 @@
+//! A linear layer without bias, dense (trainable) or quantized (inference).
+
+use candle_core::{Module, Result, Tensor};
+
+/// A bias-free linear layer `x [.., in] -> [.., out]`.
+///
+/// Training and conversion use [`Linear::Dense`]; the inference stage swaps
+/// layers for their quantized form without the rest of the model noticing.
+#[derive(Debug, Clone)]
+pub enum Linear {
+    /// Full-precision weights `[out, in]` (trainable when they come from a `VarMap`).
+    Dense(candle_nn::Linear),
+}
+
+impl Linear {
+    /// A dense layer from a weight `[out, in]`.
+    pub fn dense(weight: Tensor) -> Self {
+        Linear::Dense(candle_nn::Linear::new(weight, None))
+    }
+
+    /// The full-precision weight, if the layer has one.
+    pub fn weight(&self) -> Option<&Tensor> {
+        match self {
+            Linear::Dense(l) => Some(l.weight()),
+        }
+    }
+
+    /// Bytes the layer's weights occupy.
+    pub fn weight_bytes(&self) -> usize {
+        match self {
+            Linear::Dense(l) => tensor_bytes(l.weight()),
+        }
+    }
+
+    /// Output width.
+    pub fn out_dim(&self) -> Result<usize> {
+        match self {
+            Linear::Dense(l) => l.weight().dim(0),
+        }
+    }
+}
+
+impl Module for Linear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Linear::Dense(l) => l.forward(x),
+        }
+    }
+}
+
+/// Bytes a tensor's elements occupy.
+pub fn tensor_bytes(t: &Tensor) -> usize {
+    t.elem_count() * t.dtype().size_in_bytes()
+}

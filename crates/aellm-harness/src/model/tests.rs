@@ -1,0 +1,235 @@
+//! Properties of the model that only a correct implementation has.
+
+use super::*;
+use candle_core::{DType, Device, Tensor};
+
+const VOCAB: usize = 20;
+
+fn tokens(b: usize, t: usize, seed: u32) -> Tensor {
+    let v: Vec<u32> = (0..b * t)
+        .map(|i| (i as u32 * 7 + seed * 13 + 3) % VOCAB as u32)
+        .collect();
+    Tensor::from_vec(v, (b, t), &Device::Cpu).unwrap()
+}
+
+fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
+fn variants() -> Vec<ModelConfig> {
+    let base = ModelConfig::tiny(VOCAB);
+    let mut v = Vec::new();
+    for kv_heads in [4, 2, 1] {
+        v.push(ModelConfig {
+            attention: AttentionConfig::Standard { kv_heads },
+            ..base
+        });
+    }
+    v.push(ModelConfig {
+        attention: AttentionConfig::Latent {
+            latent: 8,
+            rope_dim: 4,
+        },
+        ..base
+    });
+    v.push(ModelConfig {
+        ffn_kind: FfnConfig::Moe {
+            experts: 4,
+            top_k: 2,
+            expert_ffn: 16,
+        },
+        ..base
+    });
+    v.push(ModelConfig {
+        ffn_kind: FfnConfig::Moe {
+            experts: 4,
+            top_k: 1,
+            expert_ffn: 16,
+        },
+        ..base
+    });
+    v
+}
+
+#[test]
+fn gqa_with_as_many_groups_as_heads_is_mha_and_shared_heads_match_repeated_ones() {
+    let dev = Device::Cpu;
+    let q = Tensor::randn(0f32, 1., (2, 4, 5, 8), &dev).unwrap();
+    let k = Tensor::randn(0f32, 1., (2, 2, 5, 8), &dev).unwrap();
+    let v = Tensor::randn(0f32, 1., (2, 2, 5, 8), &dev).unwrap();
+    // Repeating each key/value head for its two query heads is MHA.
+    let rep = |x: &Tensor| {
+        x.unsqueeze(2)
+            .unwrap()
+            .broadcast_as((2, 2, 2, 5, 8))
+            .unwrap()
+            .reshape((2, 4, 5, 8))
+            .unwrap()
+    };
+    let mha = attend(&q, &rep(&k), &rep(&v), 0).unwrap();
+    let gqa = attend(&q, &k, &v, 0).unwrap();
+    assert!(max_diff(&mha, &gqa) < 1e-5);
+
+    // A GQA model with groups == heads and an MHA model on the same weights agree exactly.
+    let (vm, mha_model) = seeded(ModelConfig::tiny(VOCAB), 1, &dev).unwrap();
+    let gqa_cfg = ModelConfig {
+        attention: AttentionConfig::Standard { kv_heads: 4 },
+        ..ModelConfig::tiny(VOCAB)
+    };
+    let vb = candle_nn::VarBuilder::from_varmap(&vm, DType::F32, &dev);
+    let gqa_model = Transformer::new(gqa_cfg, vb).unwrap();
+    let x = tokens(2, 6, 0);
+    let a = mha_model.forward(&x, None, None).unwrap().logits;
+    let b = gqa_model.forward(&x, None, None).unwrap().logits;
+    assert_eq!(max_diff(&a, &b), 0.0);
+}
+
+#[test]
+fn cached_decoding_equals_recomputation_for_every_variant() {
+    for (i, cfg) in variants().into_iter().enumerate() {
+        let (_vm, m) = seeded(cfg, 10 + i as u64, &Device::Cpu).unwrap();
+        let x = tokens(2, 7, i as u32);
+        let full = m.forward(&x, None, None).unwrap().logits;
+        for precision in [CachePrecision::Full, CachePrecision::Int8] {
+            let mut cache = m.new_cache(precision);
+            // A 4-token prefill, then one token at a time.
+            let mut parts = vec![
+                m.forward(&x.narrow(1, 0, 4).unwrap(), Some(&mut cache), None)
+                    .unwrap()
+                    .logits,
+            ];
+            for t in 4..7 {
+                let step = x.narrow(1, t, 1).unwrap();
+                parts.push(m.forward(&step, Some(&mut cache), None).unwrap().logits);
+            }
+            let inc = Tensor::cat(&parts, 1).unwrap();
+            let tol = match precision {
+                CachePrecision::Full => 1e-4,
+                CachePrecision::Int8 => 5e-2,
+            };
+            let d = max_diff(&full, &inc);
+            assert!(d < tol, "{cfg:?} {precision:?}: differs by {d}");
+            assert_eq!(cache.len, 7);
+            if precision == CachePrecision::Int8 {
+                assert!(d > 0.0, "{cfg:?}: an 8-bit cache cannot be exact");
+            }
+        }
+    }
+}
+
+#[test]
+fn cache_holds_only_what_each_variant_needs() {
+    let dev = Device::Cpu;
+    let bytes = |cfg: ModelConfig, p: CachePrecision| {
+        let (_vm, m) = seeded(cfg, 3, &dev).unwrap();
+        let mut c = m.new_cache(p);
+        m.forward(&tokens(1, 10, 0), Some(&mut c), None).unwrap();
+        c.bytes()
+    };
+    let base = ModelConfig::tiny(VOCAB);
+    let mha = bytes(base, CachePrecision::Full);
+    // 1 layer x (k + v) x 4 heads x 8 wide x 10 tokens x 4 bytes.
+    assert_eq!(mha, 2 * 4 * 8 * 10 * 4);
+    let mqa = bytes(
+        ModelConfig {
+            attention: AttentionConfig::Standard { kv_heads: 1 },
+            ..base
+        },
+        CachePrecision::Full,
+    );
+    assert_eq!(mqa * 4, mha);
+    let mla = bytes(
+        ModelConfig {
+            attention: AttentionConfig::Latent {
+                latent: 8,
+                rope_dim: 4,
+            },
+            ..base
+        },
+        CachePrecision::Full,
+    );
+    // Only the latent (8) and the shared RoPE key (4) per token.
+    assert_eq!(mla, (8 + 4) * 10 * 4);
+    assert_eq!(bytes(base, CachePrecision::Int8), 2 * 4 * 10 * (8 + 4));
+}
+
+#[test]
+fn every_trainable_variable_gets_a_nonzero_gradient() {
+    for (i, cfg) in variants().into_iter().enumerate() {
+        let (vm, m) = seeded(cfg, 20 + i as u64, &Device::Cpu).unwrap();
+        let x = tokens(4, 8, i as u32);
+        let out = m.forward(&x, None, None).unwrap();
+        let logits = out.logits.reshape(((), VOCAB)).unwrap();
+        let target = tokens(4, 8, i as u32 + 1).flatten_all().unwrap();
+        let mut loss = candle_nn::loss::cross_entropy(&logits, &target).unwrap();
+        if let Some(b) = out.balance_loss {
+            loss = (loss + (b * 0.01).unwrap()).unwrap();
+        }
+        let grads = loss.backward().unwrap();
+        let data = vm.data().lock().unwrap();
+        assert!(!data.is_empty());
+        for (name, var) in data.iter() {
+            let g = grads
+                .get(var.as_tensor())
+                .unwrap_or_else(|| panic!("{cfg:?}: no gradient for {name}"));
+            let n = g
+                .abs()
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(
+                n > 0.0 && n.is_finite(),
+                "{cfg:?}: zero gradient for {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn moe_routes_top_k_and_balance_loss_is_one_when_uniform() {
+    let cfg = ModelConfig {
+        ffn_kind: FfnConfig::Moe {
+            experts: 4,
+            top_k: 2,
+            expert_ffn: 16,
+        },
+        ..ModelConfig::tiny(VOCAB)
+    };
+    let (vm, m) = seeded(cfg, 5, &Device::Cpu).unwrap();
+    m.forward(&tokens(2, 5, 1), None, None).unwrap();
+    assert_eq!(m.measured_experts_per_token(), Some(2.0));
+    // A zero router gives uniform probabilities: f·P sums to 1/E, times E is 1.
+    let data = vm.data().lock().unwrap();
+    let r = &data["layers.0.ffn.router.weight"];
+    r.set(&r.zeros_like().unwrap()).unwrap();
+    drop(data);
+    let out = m.forward(&tokens(2, 5, 1), None, None).unwrap();
+    let b = out.balance_loss.unwrap().to_scalar::<f32>().unwrap();
+    assert!((b - 1.0).abs() < 1e-5, "{b}");
+}
+
+#[test]
+fn recorder_sees_every_group_input() {
+    let (_vm, m) = seeded(variants()[3], 2, &Device::Cpu).unwrap();
+    let mut rec = Recorder::default();
+    m.forward(&tokens(2, 5, 0), None, Some(&mut rec)).unwrap();
+    for g in [
+        "layers.0.attn.in",
+        "layers.0.attn.up",
+        "layers.0.attn.o",
+        "layers.0.ffn.gate_up",
+        "layers.0.ffn.down",
+    ] {
+        let r = rec.rows(g).unwrap().unwrap();
+        assert_eq!(r.dim(0).unwrap(), 10, "{g}");
+    }
+}

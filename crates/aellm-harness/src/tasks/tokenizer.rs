@@ -1,0 +1,51 @@
+//! A tiny character-level tokenizer shared by every task.
+
+use crate::error::{HarnessError, Result};
+
+/// Every character the tasks use; the index is the token id. `_` pads,
+/// `.` ends an answer.
+const CHARS: &str = "_.0123456789abcdefghijklmnopqrstuvwxyz+-=:,|? ";
+
+/// Maps characters to token ids and back.
+///
+/// ```
+/// use aellm_harness::tasks::Tokenizer;
+/// let t = Tokenizer;
+/// let ids = t.encode("12+30=").unwrap();
+/// assert_eq!(t.decode(&ids), "12+30=");
+/// assert!(t.encode("A").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tokenizer;
+
+impl Tokenizer {
+    /// The padding token.
+    pub const PAD: u32 = 0;
+    /// The end-of-answer token.
+    pub const END: u32 = 1;
+
+    /// Number of distinct tokens.
+    pub fn vocab(&self) -> usize {
+        CHARS.len()
+    }
+
+    /// Token ids of `text`; an error names the first character outside the alphabet.
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        text.chars()
+            .map(|c| {
+                CHARS.find(c).map(|i| i as u32).ok_or_else(|| {
+                    HarnessError::Invalid(format!(
+                        "character {c:?} in {text:?} is not in the task alphabet {CHARS:?}"
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// The text of `ids`; ids outside the vocabulary decode to `?`.
+    pub fn decode(&self, ids: &[u32]) -> String {
+        ids.iter()
+            .map(|&i| CHARS.as_bytes().get(i as usize).map_or('?', |&b| b as char))
+            .collect()
+    }
+}
