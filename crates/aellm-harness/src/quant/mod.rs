@@ -316,3 +316,6 @@ pub fn quantize_group(
         input_scale,
     })
 }
+
+#[cfg(test)]
+mod tests;
