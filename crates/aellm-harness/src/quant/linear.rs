@@ -165,10 +165,14 @@ impl Module for QuantizedLinear {
         let one_row = x.rank() == 1;
         let x = if one_row { x.unsqueeze(0)? } else { x.clone() };
         let y = match &self.kind {
-            // On CPU, candle's Q8_0 and Q4_0 matmuls quantize each activation row to Q8_0
-            // blocks (32 values, one f16 scale: `k_quants::matmul` calls
-            // `VecDotType::from_float`, VecDotType = BlockQ8_0 for both) and take integer dot
-            // products: INT8 here is W8A8, with per-block activation scales.
+            // On CPU, candle quantizes the activations itself and takes integer dot products,
+            // so INT8 here is W8A8 (candle-core 0.11.1, quantized/mod.rs `cpu_fwd`):
+            // - generic path (`k_quants::matmul`): each activation row becomes Q8_0 blocks
+            //   (32 values, one f16 scale) via `VecDotType::from_float`; VecDotType is BlockQ8_0
+            //   for both Q8_0 and Q4_0 weights;
+            // - x86 AVX-512-VNNI repack path (Q8_0 only, out % 16 == 0 and in % 256 == 0):
+            //   `repack_x86::quantize_lhs` makes Q8K blocks (256 values, one f32 scale).
+            // Either way activations get 8-bit per-row, per-block scales: finer than per-token.
             Kind::Blocks { matmul, .. } => matmul.forward(&x.contiguous()?)?,
             Kind::F16(w) => x
                 .to_dtype(DType::F16)?

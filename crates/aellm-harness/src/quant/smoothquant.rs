@@ -5,7 +5,9 @@
 //! linear of the group, which share the input), `W' = W·diag(s)`, `X' = X/s`. `W'` is rounded to
 //! INT8 `Q8_0` blocks; the activations are quantized to 8 bits at run time by candle's quantized
 //! matmul itself (see [`QuantizedLinear`](super::QuantizedLinear)'s `forward`): per row, in blocks
-//! of 32 with one scale each, which is finer than the paper's per-token scale.
+//! of 32 (or 256 on candle's x86 VNNI path) with one scale each, which is finer than the paper's
+//! per-token scale, so smoothing matters less here than in the paper's setting, but still does
+//! (see the tests).
 
 use super::QuantError;
 use super::grid::{Bits, IntWeights};

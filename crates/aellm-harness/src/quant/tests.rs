@@ -20,16 +20,21 @@ fn normal(rng: &mut ChaCha8Rng, len: usize, std: f32) -> Vec<f32> {
 
 /// Weights `[out, IN]` and calibration inputs `[N, IN]`: a rank-16 mixture plus noise, with outliers.
 fn layer(out: usize, seed: u64) -> (Tensor, Tensor) {
+    layer_of(out, IN, seed)
+}
+
+/// [`layer`] with a chosen input width (outliers at the same channels).
+fn layer_of(out: usize, width: usize, seed: u64) -> (Tensor, Tensor) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let dev = Device::Cpu;
-    let w = Tensor::from_vec(normal(&mut rng, out * IN, 0.1), (out, IN), &dev).unwrap();
+    let w = Tensor::from_vec(normal(&mut rng, out * width, 0.1), (out, width), &dev).unwrap();
     let z = Tensor::from_vec(normal(&mut rng, N * 16, 1.0), (N, 16), &dev).unwrap();
-    let a = Tensor::from_vec(normal(&mut rng, 16 * IN, 0.5), (16, IN), &dev).unwrap();
-    let noise = Tensor::from_vec(normal(&mut rng, N * IN, 0.3), (N, IN), &dev).unwrap();
-    let gain: Vec<f32> = (0..IN)
+    let a = Tensor::from_vec(normal(&mut rng, 16 * width, 0.5), (16, width), &dev).unwrap();
+    let noise = Tensor::from_vec(normal(&mut rng, N * width, 0.3), (N, width), &dev).unwrap();
+    let gain: Vec<f32> = (0..width)
         .map(|j| if OUTLIERS.contains(&j) { 30.0 } else { 1.0 })
         .collect();
-    let gain = Tensor::from_vec(gain, IN, &dev).unwrap();
+    let gain = Tensor::from_vec(gain, width, &dev).unwrap();
     let x = (z.matmul(&a).unwrap() + noise)
         .unwrap()
         .broadcast_mul(&gain)
@@ -124,18 +129,21 @@ fn outlier_ratio(x: &Tensor) -> f32 {
 
 #[test]
 fn smoothquant_tames_outliers_and_beats_naive_w8a8() {
-    let (w, x) = layer(64, 4);
-    let p = WeightPrecision::Int8;
-    let g = quantized(&[&w], &x, p, Some(QuantMethod::SmoothQuant));
-    let before = outlier_ratio(&x);
-    let after = outlier_ratio(&g.scale_input(&x).unwrap());
-    eprintln!("outlier ratio: X {before:.2}, X/s {after:.2}");
-    assert!(after < 0.5 * before, "{after} vs {before}");
-    // Both run W8A8 through candle's Q8_0 matmul, which quantizes the activations itself.
-    let naive = forward_error(&[&w], &x, &quantized(&[&w], &x, p, Some(QuantMethod::Rtn)));
-    let smooth = forward_error(&[&w], &x, &g);
-    eprintln!("W8A8 output error: naive {naive:.3e}, SmoothQuant {smooth:.3e}");
-    assert!(smooth < naive, "SmoothQuant {smooth} vs naive {naive}");
+    // Width 256 also takes candle's x86 VNNI path (Q8K activations) where the CPU has it.
+    for width in [IN, 256] {
+        let (w, x) = layer_of(64, width, 4);
+        let p = WeightPrecision::Int8;
+        let g = quantized(&[&w], &x, p, Some(QuantMethod::SmoothQuant));
+        let before = outlier_ratio(&x);
+        let after = outlier_ratio(&g.scale_input(&x).unwrap());
+        eprintln!("in {width}: outlier ratio: X {before:.2}, X/s {after:.2}");
+        assert!(after < 0.5 * before, "{after} vs {before}");
+        // Both run W8A8 through candle's quantized matmul, which quantizes the activations itself.
+        let naive = forward_error(&[&w], &x, &quantized(&[&w], &x, p, Some(QuantMethod::Rtn)));
+        let smooth = forward_error(&[&w], &x, &g);
+        eprintln!("in {width}: W8A8 output error: naive {naive:.3e}, SmoothQuant {smooth:.3e}");
+        assert!(smooth < naive, "SmoothQuant {smooth} vs naive {naive}");
+    }
 }
 
 #[test]
