@@ -25,12 +25,22 @@ fn layer(out: usize, seed: u64) -> (Tensor, Tensor) {
 
 /// [`layer`] with a chosen input width (outliers at the same channels).
 fn layer_of(out: usize, width: usize, seed: u64) -> (Tensor, Tensor) {
+    layer_rows(out, width, N, seed)
+}
+
+/// [`layer`] with `2N` input rows from one distribution: `N` to calibrate on, `N` held out.
+fn layer_held_out(out: usize, seed: u64) -> (Tensor, Tensor, Tensor) {
+    let (w, x) = layer_rows(out, IN, 2 * N, seed);
+    (w, x.narrow(0, 0, N).unwrap(), x.narrow(0, N, N).unwrap())
+}
+
+fn layer_rows(out: usize, width: usize, rows: usize, seed: u64) -> (Tensor, Tensor) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let dev = Device::Cpu;
     let w = Tensor::from_vec(normal(&mut rng, out * width, 0.1), (out, width), &dev).unwrap();
-    let z = Tensor::from_vec(normal(&mut rng, N * 16, 1.0), (N, 16), &dev).unwrap();
+    let z = Tensor::from_vec(normal(&mut rng, rows * 16, 1.0), (rows, 16), &dev).unwrap();
     let a = Tensor::from_vec(normal(&mut rng, 16 * width, 0.5), (16, width), &dev).unwrap();
-    let noise = Tensor::from_vec(normal(&mut rng, N * width, 0.3), (N, width), &dev).unwrap();
+    let noise = Tensor::from_vec(normal(&mut rng, rows * width, 0.3), (rows, width), &dev).unwrap();
     let gain: Vec<f32> = (0..width)
         .map(|j| if OUTLIERS.contains(&j) { 30.0 } else { 1.0 })
         .collect();
@@ -94,27 +104,36 @@ fn quantized(
 
 #[test]
 fn gptq_beats_rtn_at_the_same_bits() {
-    let (w, x) = layer(64, 1);
+    let (w, x, held) = layer_held_out(64, 1);
     for p in [WeightPrecision::Int4, WeightPrecision::Int8] {
-        let rtn = weight_error(&[&w], &x, &quantized(&[&w], &x, p, Some(QuantMethod::Rtn)));
-        let gptq = weight_error(&[&w], &x, &quantized(&[&w], &x, p, Some(QuantMethod::Gptq)));
-        eprintln!("{p}: RTN {rtn:.3e}, GPTQ {gptq:.3e}");
-        // Error feedback through H⁻¹ must do clearly better than rounding each weight alone.
-        assert!(gptq < 0.8 * rtn, "{p}: GPTQ {gptq} vs RTN {rtn}");
+        let rtn = quantized(&[&w], &x, p, Some(QuantMethod::Rtn));
+        let gptq = quantized(&[&w], &x, p, Some(QuantMethod::Gptq));
+        for (data, name) in [(&x, "calibration"), (&held, "held-out")] {
+            let (r, g) = (
+                weight_error(&[&w], data, &rtn),
+                weight_error(&[&w], data, &gptq),
+            );
+            eprintln!("{p} {name}: RTN {r:.3e}, GPTQ {g:.3e}");
+            // Error feedback through H⁻¹ must do clearly better than rounding each weight alone,
+            // on the rows it saw and on fresh rows of the same distribution.
+            assert!(g < 0.8 * r, "{p} {name}: GPTQ {g} vs RTN {r}");
+        }
     }
 }
 
 #[test]
 fn awq_beats_rtn_on_activation_weighted_error() {
-    let (w1, x) = layer(64, 2);
+    let (w1, x, held) = layer_held_out(64, 2);
     let (w2, _) = layer(32, 3);
     let ws = [&w1, &w2];
     let p = WeightPrecision::Int4;
-    let rtn = weight_error(&ws, &x, &quantized(&ws, &x, p, Some(QuantMethod::Rtn)));
+    let rtn = quantized(&ws, &x, p, Some(QuantMethod::Rtn));
     let g = quantized(&ws, &x, p, Some(QuantMethod::Awq));
-    let awq = weight_error(&ws, &x, &g);
-    eprintln!("INT4: RTN {rtn:.3e}, AWQ {awq:.3e}");
-    assert!(awq < 0.9 * rtn, "AWQ {awq} vs RTN {rtn}");
+    for (data, name) in [(&x, "calibration"), (&held, "held-out")] {
+        let (r, a) = (weight_error(&ws, data, &rtn), weight_error(&ws, data, &g));
+        eprintln!("INT4 {name}: RTN {r:.3e}, AWQ {a:.3e}");
+        assert!(a < 0.9 * r, "{name}: AWQ {a} vs RTN {r}");
+    }
     // The search picked α > 0: the outlier channels got the largest scales.
     let s = g.input_scale.as_ref().unwrap().to_vec1::<f32>().unwrap();
     let top = s.iter().copied().fold(0f32, f32::max);
@@ -199,6 +218,22 @@ fn forward_matches_dequantized_weights_for_any_leading_shape() {
         assert_eq!(y1.dims(), &[32]);
         let yh = l.forward(&x3.to_dtype(DType::F16).unwrap()).unwrap();
         assert_eq!(yh.dtype(), DType::F16);
+    }
+}
+
+#[test]
+fn forward_on_a_wrong_input_is_an_error() {
+    let (w, x) = layer(32, 8);
+    let wrong = x.narrow(1, 0, 64).unwrap();
+    for (p, m) in [
+        (WeightPrecision::Fp16, None),
+        (WeightPrecision::Fp8, None),
+        (WeightPrecision::Int8, Some(QuantMethod::SmoothQuant)),
+        (WeightPrecision::Int4, Some(QuantMethod::Awq)),
+    ] {
+        let g = quantized(&[&w], &x, p, m);
+        assert!(g.linears[0].forward(&wrong).is_err(), "{p}");
+        assert!(g.scale_input(&wrong).is_err() || g.input_scale.is_none());
     }
 }
 
