@@ -27,6 +27,19 @@ pub enum OptimizerError {
     /// The search engine refused a setting or a batch.
     #[error("search: {0}")]
     Search(#[from] aellm_nsga2::Nsga2Error),
+    /// A surrogate could not be fitted.
+    #[error("surrogate: {0}")]
+    Surrogate(#[from] aellm_surrogate::SurrogateError),
+    /// Too few successful measurements to fit surrogates.
+    #[error(
+        "only {got} successful measurements; the surrogates need at least {needed}: raise the budget or check why evaluations fail (measurements.csv)"
+    )]
+    TooFewMeasurements {
+        /// Successful measurements available.
+        got: usize,
+        /// Needed.
+        needed: usize,
+    },
     /// A scenario, space or setting that cannot be used.
     #[error(transparent)]
     Space(#[from] aellm_space::SpaceError),

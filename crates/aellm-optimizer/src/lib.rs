@@ -13,6 +13,8 @@
 //! written yet.
 #![deny(missing_docs)]
 
+mod algorithm;
+mod build;
 mod error;
 pub mod feasibility;
 pub mod observer;
@@ -23,7 +25,9 @@ pub mod runner;
 pub mod scoring;
 pub mod search;
 pub mod study;
+pub mod surrogates;
 
+pub use algorithm::{AeLlm, AeLlmParams};
 pub use error::OptimizerError;
 pub use report::write_report;
 pub use result::{

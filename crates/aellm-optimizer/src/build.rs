@@ -1,0 +1,246 @@
+//! Turns evaluations (and a surrogate's view) into an [`OptimizationResult`]:
+//! fronts, recommendation with reasons, sensitivity, near misses.
+
+use crate::feasibility::{is_feasible, total_violation, violations};
+use crate::predictor::{Prediction, Predictor};
+use crate::result::*;
+use crate::scoring::{Normaliser, efficiency_score, utility};
+use aellm_space::{
+    Configuration, Evaluation, Measurement, Objectives, Provenance, Scenario, Space,
+};
+
+/// Provenance of a measured front member: `Measured` only if all four of its
+/// figures were measured, otherwise `Estimated` (some figure was estimated).
+fn measured_provenance(m: &Measurement) -> Provenance {
+    if m.fully_measured() {
+        Provenance::Measured
+    } else {
+        Provenance::Estimated
+    }
+}
+
+/// The successful evaluations, in order.
+pub(crate) fn successes(evaluations: &[Evaluation]) -> Vec<(Configuration, &Measurement)> {
+    evaluations
+        .iter()
+        .filter_map(|e| e.measurement().map(|m| (e.configuration, m)))
+        .collect()
+}
+
+/// The feasible non-dominated measured configurations.
+pub(crate) fn measured_front(
+    evaluations: &[Evaluation],
+    s: &Scenario,
+) -> Vec<(Configuration, Measurement)> {
+    let feasible: Vec<(Configuration, &Measurement)> = successes(evaluations)
+        .into_iter()
+        .filter(|(_, m)| is_feasible(&m.objectives(), s))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    crate::non_dominated(&feasible, |x| x.1.objectives())
+        .into_iter()
+        .map(|i| (feasible[i].0, feasible[i].1.clone()))
+        .filter(|(c, _)| seen.insert(*c))
+        .collect()
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}", 100.0 * x)
+}
+
+/// Assembles the result of a run.
+pub(crate) fn result(
+    scenario: &Scenario,
+    space: &Space,
+    evaluations: Vec<Evaluation>,
+    predicted: &[(Configuration, Prediction)],
+    predictor: Option<&dyn Predictor>,
+    stopped: String,
+) -> OptimizationResult {
+    let front = measured_front(&evaluations, scenario);
+    let default = Configuration::default();
+    let default_obj = evaluations
+        .iter()
+        .find(|e| e.configuration == default)
+        .and_then(|e| e.measurement())
+        .map(|m| m.objectives());
+    let mut basis: Vec<Objectives> = front.iter().map(|(_, m)| m.objectives()).collect();
+    basis.extend(default_obj);
+    let norm = Normaliser::fit(&basis);
+    let u = |o: &Objectives| {
+        norm.as_ref()
+            .map_or(0.0, |n| utility(o, &scenario.preferences, n))
+    };
+
+    let measured_front: Vec<FrontMember> = front
+        .iter()
+        .map(|(c, m)| FrontMember {
+            configuration: *c,
+            objectives: m.objectives(),
+            provenance: measured_provenance(m),
+            std: None,
+            utility: u(&m.objectives()),
+        })
+        .collect();
+    let measured: std::collections::HashSet<Configuration> =
+        evaluations.iter().map(|e| e.configuration).collect();
+    let predicted_front: Vec<FrontMember> = predicted
+        .iter()
+        .filter(|(c, _)| !measured.contains(c))
+        .map(|(c, p)| FrontMember {
+            configuration: *c,
+            objectives: p.mean,
+            provenance: Provenance::Predicted,
+            std: Some(p.std),
+            utility: u(&p.mean),
+        })
+        .collect();
+
+    let best = measured_front
+        .iter()
+        .max_by(|a, b| a.utility.total_cmp(&b.utility))
+        .cloned();
+    let sensitivity = best
+        .as_ref()
+        .map_or_else(Vec::new, |b| sensitivity(space, b, &evaluations, predictor));
+    let recommended = best.map(|member| {
+        let eff = default_obj.map(|d| efficiency_score(&member.objectives, &d));
+        let why = reasons(
+            scenario,
+            &member,
+            measured_front.len(),
+            default_obj,
+            &sensitivity,
+            u,
+        );
+        Recommendation {
+            member,
+            efficiency_score: eff,
+            why,
+        }
+    });
+
+    let near_misses = if measured_front.is_empty() {
+        let mut all: Vec<(Configuration, Objectives)> = successes(&evaluations)
+            .into_iter()
+            .map(|(c, m)| (c, m.objectives()))
+            .collect();
+        all.sort_by(|a, b| {
+            total_violation(&a.1, scenario).total_cmp(&total_violation(&b.1, scenario))
+        });
+        all.into_iter()
+            .take(5)
+            .map(|(c, o)| NearMiss {
+                configuration: c,
+                objectives: o,
+                violations: violations(&o, scenario),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    OptimizationResult {
+        scenario: scenario.clone(),
+        measured_front,
+        predicted_front,
+        recommended,
+        sensitivity,
+        baselines: Vec::new(),
+        near_misses,
+        evaluations,
+        stopped,
+    }
+}
+
+fn sensitivity(
+    space: &Space,
+    best: &FrontMember,
+    evaluations: &[Evaluation],
+    predictor: Option<&dyn Predictor>,
+) -> Vec<SensitivityRow> {
+    let neighbours = space.neighbours(&best.configuration);
+    let unmeasured: Vec<Configuration> = neighbours
+        .iter()
+        .filter(|n| {
+            !evaluations
+                .iter()
+                .any(|e| e.configuration == **n && e.outcome.is_ok())
+        })
+        .copied()
+        .collect();
+    let predictions: Vec<Prediction> = predictor.map_or_else(Vec::new, |p| p.predict(&unmeasured));
+    let b = best.objectives.to_minimise();
+    neighbours
+        .iter()
+        .filter_map(|n| {
+            let (objectives, provenance) = match evaluations
+                .iter()
+                .find(|e| e.configuration == *n)
+                .and_then(|e| e.measurement())
+            {
+                Some(m) => (m.objectives(), measured_provenance(m)),
+                None => {
+                    let i = unmeasured.iter().position(|u| u == n)?;
+                    (predictions.get(i)?.mean, Provenance::Predicted)
+                }
+            };
+            let dimension = *space.differing_dimensions(&best.configuration, n).first()?;
+            let o = objectives.to_minimise();
+            let delta = [b[0] - o[0], o[1] - b[1], o[2] - b[2], o[3] - b[3]];
+            Some(SensitivityRow {
+                dimension,
+                configuration: *n,
+                objectives,
+                provenance,
+                delta,
+            })
+        })
+        .collect()
+}
+
+fn reasons(
+    s: &Scenario,
+    m: &FrontMember,
+    front_size: usize,
+    default: Option<Objectives>,
+    sensitivity: &[SensitivityRow],
+    u: impl Fn(&Objectives) -> f64,
+) -> Vec<String> {
+    let p = s.preferences.normalised();
+    let mut why = vec![format!(
+        "Highest utility ({:.3}) among the {front_size} measured Pareto-optimal configurations, with weights accuracy {:.2}, latency {:.2}, memory {:.2}, energy {:.2}.",
+        m.utility, p[0], p[1], p[2], p[3]
+    )];
+    if let Some(d) = default {
+        let o = &m.objectives;
+        why.push(format!(
+            "Against the default (MHA, dense, full fine-tune, FP16): latency ×{:.2}, memory ×{:.2}, energy ×{:.2}, accuracy {:+} points.",
+            o.latency_ms / d.latency_ms,
+            o.memory_gb / d.memory_gb,
+            o.energy_j / d.energy_j,
+            pct(o.accuracy - d.accuracy)
+        ));
+    }
+    why.push(format!(
+        "Peak memory {:.3} GB of the {:.3} GB allowed; mean power {:.1} W of {:.1} W.",
+        m.objectives.memory_gb,
+        s.memory_limit_gb(),
+        m.objectives.mean_power_w(),
+        s.power_limit_w()
+    ));
+    // The single change that would cost the most utility: the choice that matters most.
+    if let Some(worst) = sensitivity
+        .iter()
+        .min_by(|a, b| u(&a.objectives).total_cmp(&u(&b.objectives)))
+    {
+        why.push(format!(
+            "The choice that matters most is {}: changing it to `{}` lowers the utility to {:.3} ({}).",
+            worst.dimension,
+            worst.configuration,
+            u(&worst.objectives),
+            worst.provenance
+        ));
+    }
+    why
+}

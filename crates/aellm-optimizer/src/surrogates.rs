@@ -1,0 +1,229 @@
+//! One boosted-tree ensemble per objective: the predictor the search uses.
+
+use crate::OptimizerError;
+use crate::predictor::{Prediction, Predictor};
+use aellm_space::{Configuration, Objectives, Scenario, encoding};
+use aellm_surrogate::{BootstrapEnsemble, GbdtParams};
+use linfa::prelude::*;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// Settings of the surrogates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurrogateParams {
+    /// Parameters of each boosted model (the paper's: 500 trees, depth 8,
+    /// learning rate 0.05, subsample and colsample 0.8).
+    pub member: GbdtParams,
+    /// Bootstrap members per objective.
+    pub n_members: usize,
+    /// Seed of the bootstrap and the subsampling.
+    pub seed: u64,
+}
+
+impl Default for SurrogateParams {
+    fn default() -> Self {
+        SurrogateParams {
+            member: GbdtParams::ae_llm(),
+            n_members: 5,
+            seed: 0,
+        }
+    }
+}
+
+/// The features of a configuration in a scenario: the configuration's
+/// encoding ⊕ the model's features ⊕ the task's features, so data from
+/// several models and tasks can share one surrogate.
+pub fn features(c: &Configuration, s: &Scenario) -> Vec<f64> {
+    let mut x = encoding::encode(c);
+    x.extend(encoding::model_features(&s.model));
+    x.extend(encoding::task_features(&s.task));
+    x
+}
+
+/// Four bootstrap ensembles of boosted trees, one per objective.
+///
+/// Latency, memory and energy are positive and their effects multiply
+/// (half the bits, half the bytes), so they are learned as logarithms and
+/// mapped back; the standard deviation follows by the delta method
+/// (σ_y ≈ y·σ_log y).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectiveSurrogates {
+    models: Vec<BootstrapEnsemble>,
+    scenario: Scenario,
+    n_train: usize,
+}
+
+const LOG_TARGET: [bool; 4] = [false, true, true, true];
+
+/// Fewest measurements the surrogates are fitted on.
+pub const MIN_TRAINING_ROWS: usize = 5;
+
+impl ObjectiveSurrogates {
+    /// Fits on measured configurations of one scenario.
+    pub fn fit(
+        data: &[(Configuration, Objectives)],
+        scenario: &Scenario,
+        params: &SurrogateParams,
+    ) -> Result<Self, OptimizerError> {
+        if data.len() < MIN_TRAINING_ROWS {
+            return Err(OptimizerError::TooFewMeasurements {
+                got: data.len(),
+                needed: MIN_TRAINING_ROWS,
+            });
+        }
+        let rows: Vec<Vec<f64>> = data.iter().map(|(c, _)| features(c, scenario)).collect();
+        let width = rows[0].len();
+        let x = Array2::from_shape_vec((rows.len(), width), rows.concat()).map_err(|e| {
+            OptimizerError::Store {
+                location: "surrogate features".into(),
+                message: e.to_string(),
+            }
+        })?;
+        let mut models = Vec::with_capacity(4);
+        for (k, log) in LOG_TARGET.iter().enumerate() {
+            let y: Array1<f64> = data
+                .iter()
+                .map(|(_, o)| {
+                    let v = o.to_minimise()[k].abs();
+                    if *log { v.max(1e-12).ln() } else { v }
+                })
+                .collect();
+            let ds = Dataset::new(x.clone(), y);
+            let fitted = BootstrapEnsemble::params_with(
+                params
+                    .member
+                    .clone()
+                    .seed(params.seed.wrapping_add(k as u64)),
+            )
+            .n_members(params.n_members)
+            .seed(params.seed.wrapping_add(100 + k as u64))
+            .fit(&ds)?;
+            models.push(fitted);
+        }
+        Ok(ObjectiveSurrogates {
+            models,
+            scenario: scenario.clone(),
+            n_train: data.len(),
+        })
+    }
+
+    /// Measurements the surrogates were fitted on.
+    pub fn n_train(&self) -> usize {
+        self.n_train
+    }
+
+    /// Predictions, or the surrogate's error.
+    pub fn try_predict(&self, cs: &[Configuration]) -> Result<Vec<Prediction>, OptimizerError> {
+        if cs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<Vec<f64>> = cs.iter().map(|c| features(c, &self.scenario)).collect();
+        let width = rows[0].len();
+        let x = Array2::from_shape_vec((rows.len(), width), rows.concat()).map_err(|e| {
+            OptimizerError::Store {
+                location: "surrogate features".into(),
+                message: e.to_string(),
+            }
+        })?;
+        let mut means = [(); 4].map(|_| Array1::zeros(0));
+        let mut stds = [(); 4].map(|_| Array1::zeros(0));
+        for k in 0..4 {
+            let (m, s) = self.models[k].predict_with_std(&x)?;
+            if LOG_TARGET[k] {
+                let y = m.mapv(f64::exp);
+                stds[k] = &y * &s;
+                means[k] = y;
+            } else {
+                means[k] = m;
+                stds[k] = s;
+            }
+        }
+        Ok((0..cs.len())
+            .map(|i| Prediction {
+                mean: Objectives {
+                    accuracy: means[0][i],
+                    latency_ms: means[1][i],
+                    memory_gb: means[2][i],
+                    energy_j: means[3][i],
+                },
+                std: [stds[0][i], stds[1][i], stds[2][i], stds[3][i]],
+            })
+            .collect())
+    }
+}
+
+impl Predictor for ObjectiveSurrogates {
+    fn predict(&self, cs: &[Configuration]) -> Vec<Prediction> {
+        // The feature width is fixed at fit time, so prediction cannot fail
+        // on shape; should it fail anyway, the search sees "unknown" rather
+        // than a crash: no mean worth trusting and infinite uncertainty.
+        self.try_predict(cs).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "surrogate prediction failed");
+            let unknown = Objectives {
+                accuracy: 0.0,
+                latency_ms: f64::MAX,
+                memory_gb: f64::MAX,
+                energy_j: f64::MAX,
+            };
+            vec![
+                Prediction {
+                    mean: unknown,
+                    std: [f64::INFINITY; 4]
+                };
+                cs.len()
+            ]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::predictor::toy;
+    use aellm_space::{Space, presets};
+    use rand::SeedableRng;
+
+    #[test]
+    fn learns_the_toy_objectives_and_knows_where_it_is_unsure() {
+        let s = Scenario::new(
+            presets::model("llama-2-7b").unwrap(),
+            presets::task("mmlu").unwrap(),
+            presets::hardware("a100-80gb").unwrap(),
+        );
+        let space = Space::paper();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        let train: Vec<(Configuration, Objectives)> = space
+            .sample_n(150, &mut rng)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c, toy::objectives(&c)))
+            .collect();
+        let params = SurrogateParams {
+            member: GbdtParams::ae_llm().n_trees(150).max_depth(4),
+            n_members: 4,
+            seed: 1,
+        };
+        let sur = ObjectiveSurrogates::fit(&train, &s, &params).unwrap();
+        let test = space.sample_n(200, &mut rng).unwrap();
+        let preds = sur.predict(&test);
+        // Memory is mostly bits x experts in the toy model: the surrogate must
+        // get within 25% on typical points, and its deviations must be positive.
+        let mut rel = preds
+            .iter()
+            .zip(&test)
+            .map(|(p, c)| (p.mean.memory_gb / toy::objectives(c).memory_gb - 1.0).abs())
+            .collect::<Vec<_>>();
+        rel.sort_by(f64::total_cmp);
+        assert!(
+            rel[rel.len() / 2] < 0.25,
+            "median relative memory error {}",
+            rel[rel.len() / 2]
+        );
+        assert!(
+            preds
+                .iter()
+                .all(|p| p.std.iter().all(|s| *s > 0.0 && s.is_finite()))
+        );
+        assert!(ObjectiveSurrogates::fit(&train[..3], &s, &params).is_err());
+    }
+}
