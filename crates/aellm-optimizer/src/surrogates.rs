@@ -40,6 +40,18 @@ pub fn features(c: &Configuration, s: &Scenario) -> Vec<f64> {
     x
 }
 
+/// One row of [`features`] per configuration.
+pub fn feature_matrix(cs: &[Configuration], s: &Scenario) -> Array2<f64> {
+    let width = encoding::N_FEATURES
+        + encoding::MODEL_FEATURE_NAMES.len()
+        + encoding::TASK_FEATURE_NAMES.len();
+    let mut x = Array2::zeros((cs.len(), width));
+    for (mut row, c) in x.rows_mut().into_iter().zip(cs) {
+        row.assign(&Array1::from(features(c, s)));
+    }
+    x
+}
+
 /// Four bootstrap ensembles of boosted trees, one per objective.
 ///
 /// Latency, memory and energy are positive and their effects multiply
@@ -71,14 +83,8 @@ impl ObjectiveSurrogates {
                 needed: MIN_TRAINING_ROWS,
             });
         }
-        let rows: Vec<Vec<f64>> = data.iter().map(|(c, _)| features(c, scenario)).collect();
-        let width = rows[0].len();
-        let x = Array2::from_shape_vec((rows.len(), width), rows.concat()).map_err(|e| {
-            OptimizerError::Store {
-                location: "surrogate features".into(),
-                message: e.to_string(),
-            }
-        })?;
+        let configs: Vec<Configuration> = data.iter().map(|(c, _)| *c).collect();
+        let x = feature_matrix(&configs, scenario);
         let mut models = Vec::with_capacity(4);
         for (k, log) in LOG_TARGET.iter().enumerate() {
             let y: Array1<f64> = data
@@ -117,14 +123,7 @@ impl ObjectiveSurrogates {
         if cs.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<Vec<f64>> = cs.iter().map(|c| features(c, &self.scenario)).collect();
-        let width = rows[0].len();
-        let x = Array2::from_shape_vec((rows.len(), width), rows.concat()).map_err(|e| {
-            OptimizerError::Store {
-                location: "surrogate features".into(),
-                message: e.to_string(),
-            }
-        })?;
+        let x = feature_matrix(cs, &self.scenario);
         let mut means = [(); 4].map(|_| Array1::zeros(0));
         let mut stds = [(); 4].map(|_| Array1::zeros(0));
         for k in 0..4 {
