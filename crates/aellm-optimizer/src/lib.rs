@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod algorithm;
+pub mod baselines;
 mod build;
 mod error;
 pub mod feasibility;

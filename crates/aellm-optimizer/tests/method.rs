@@ -163,3 +163,26 @@ fn a_spent_time_budget_returns_what_was_measured() {
     assert!(r.evaluations.is_empty());
     assert!(r.stopped.contains("time"), "{}", r.stopped);
 }
+
+#[test]
+fn baselines_share_the_budget_and_the_table_is_complete() {
+    let s = scenario();
+    let ev = Formula {
+        calls: AtomicUsize::new(0),
+    };
+    let study = MemoryStudy::new();
+    let mut r = AeLlm::new(params(5))
+        .run(&ev, &s, &Space::paper(), &study, &Silent)
+        .unwrap();
+    let runs =
+        aellm_optimizer::baselines::run_baselines(&ev, &s, &Space::paper(), &study, &Silent, 20, 5)
+            .unwrap();
+    aellm_optimizer::baselines::compare(&mut r, &runs).unwrap();
+    let names: Vec<&str> = r.baselines.iter().map(|b| b.method.as_str()).collect();
+    assert_eq!(names[0], "default");
+    assert!(names[1].starts_with("best single-stage"), "{names:?}");
+    assert_eq!(&names[2..], ["random search", "AE-LLM"]);
+    assert!(r.baselines.iter().all(|b| b.evaluations <= 20));
+    assert!((r.baselines[0].efficiency_score.unwrap() - 1.0).abs() < 1e-12);
+    assert!(r.baselines.iter().all(|b| b.hypervolume.unwrap() >= 0.0));
+}

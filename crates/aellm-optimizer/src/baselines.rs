@@ -1,0 +1,239 @@
+//! Simpler ways of choosing, at the same evaluation budget, side by side
+//! with AE-LLM: the default configuration, the best single-stage
+//! optimisation, and random search.
+
+use crate::build::{measured_front, successes};
+use crate::observer::Observer;
+use crate::runner::Runner;
+use crate::scoring::{Normaliser, efficiency_score, utility};
+use crate::study::Study;
+use crate::{BaselineRow, OptimizationResult, OptimizerError};
+use aellm_space::{Configuration, Dimension, Evaluation, Evaluator, Objectives, Scenario, Space};
+use rand::SeedableRng;
+use std::collections::HashSet;
+
+/// The evaluations each simpler method made, by method name.
+#[derive(Debug, Clone, Default)]
+pub struct BaselineRuns {
+    /// (method, its evaluations) in table order.
+    pub runs: Vec<(String, Vec<Evaluation>)>,
+}
+
+/// `n` distinct configurations drawn uniformly from `space`, in draw order.
+fn distinct_sample(
+    space: &Space,
+    n: usize,
+    seed: u64,
+) -> Result<Vec<Configuration>, OptimizerError> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let n = n.min(space.size() as usize);
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let c = space.sample(&mut rng)?;
+        if seen.insert(c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The sub-space in which only one stage varies, the others held at the default.
+pub fn single_stage_space(space: &Space, stage: usize) -> Space {
+    let d = Configuration::default();
+    let mut s = space.clone();
+    if stage != 0 {
+        s.attention = vec![d.architecture.attention];
+        s.moe = vec![d.architecture.moe];
+    }
+    if stage != 1 {
+        s.methods = vec![d.fine_tuning.method];
+    }
+    if stage != 2 {
+        s.weights = vec![d.inference.weights];
+        s.kv_caches = vec![d.inference.kv_cache];
+    }
+    s
+}
+
+/// Measures the default, each single-stage search and random search, each
+/// with `budget` evaluations (the default's one included), through the same
+/// study, so what one method measured another reuses without spending budget twice
+/// on the clock (each still counts it against its own budget).
+pub fn run_baselines(
+    evaluator: &dyn Evaluator,
+    scenario: &Scenario,
+    space: &Space,
+    study: &dyn Study,
+    observer: &dyn Observer,
+    budget: usize,
+    seed: u64,
+) -> Result<BaselineRuns, OptimizerError> {
+    let space = space.for_model(&scenario.model);
+    let runner = Runner::new(evaluator, study, scenario, observer, None);
+    let default = Configuration::default();
+    let mut runs = Vec::new();
+    observer.phase_started("baseline: default", 1);
+    runs.push((
+        "default".to_string(),
+        runner.measure(&[default], "baseline-default")?.evaluations,
+    ));
+    observer.phase_finished("baseline: default");
+    for (stage, name) in ["architecture", "fine-tuning", "inference"]
+        .into_iter()
+        .enumerate()
+    {
+        let sub = single_stage_space(&space, stage);
+        let mut plan = vec![default];
+        plan.extend(
+            distinct_sample(&sub, budget, seed.wrapping_add(stage as u64 + 1))?
+                .into_iter()
+                .filter(|c| *c != default),
+        );
+        plan.truncate(budget.max(1));
+        let phase = format!("baseline: {name} only");
+        observer.phase_started(&phase, plan.len() as u64);
+        runs.push((
+            format!("single-stage ({name})"),
+            runner
+                .measure(&plan, &format!("baseline-{name}"))?
+                .evaluations,
+        ));
+        observer.phase_finished(&phase);
+    }
+    let mut plan = vec![default];
+    plan.extend(
+        distinct_sample(&space, budget, seed.wrapping_add(17))?
+            .into_iter()
+            .filter(|c| *c != default),
+    );
+    plan.truncate(budget.max(1));
+    observer.phase_started("baseline: random search", plan.len() as u64);
+    runs.push((
+        "random search".to_string(),
+        runner.measure(&plan, "baseline-random")?.evaluations,
+    ));
+    observer.phase_finished("baseline: random search");
+    Ok(BaselineRuns { runs })
+}
+
+/// The baselines table: for each method, the configuration with the best
+/// utility among its feasible measurements, its efficiency score against the
+/// default, and the hypervolume of its measured front. All methods share one
+/// normalisation (over everything any of them measured), and the hypervolume
+/// is taken on the normalised objectives with reference point 1.1. Of the
+/// three single-stage searches only the best (by utility) is kept, as the
+/// paper's "best single-stage". AE-LLM's row comes from `result`, which also
+/// receives the table.
+pub fn compare(
+    result: &mut OptimizationResult,
+    baselines: &BaselineRuns,
+) -> Result<(), OptimizerError> {
+    let s = result.scenario.clone();
+    let mut methods: Vec<(String, Vec<Evaluation>)> = baselines.runs.clone();
+    methods.push(("AE-LLM".into(), result.evaluations.clone()));
+    let everything: Vec<Objectives> = methods
+        .iter()
+        .flat_map(|(_, ev)| {
+            successes(ev)
+                .into_iter()
+                .map(|(_, m)| m.objectives())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let Some(norm) = Normaliser::fit(&everything) else {
+        return Ok(());
+    };
+    let default = methods
+        .iter()
+        .flat_map(|(_, ev)| ev.iter())
+        .find(|e| e.configuration == Configuration::default())
+        .and_then(|e| e.measurement())
+        .map(|m| m.objectives());
+    let mut rows: Vec<BaselineRow> = Vec::new();
+    for (method, ev) in &methods {
+        let front = measured_front(ev, &s);
+        let best = front
+            .iter()
+            .map(|(c, m)| (*c, m.objectives()))
+            .max_by(|a, b| {
+                utility(&a.1, &s.preferences, &norm).total_cmp(&utility(
+                    &b.1,
+                    &s.preferences,
+                    &norm,
+                ))
+            });
+        let points: Vec<Vec<f64>> = front
+            .iter()
+            .map(|(_, m)| {
+                norm.goodness(&m.objectives())
+                    .iter()
+                    .map(|g| 1.0 - g)
+                    .collect()
+            })
+            .collect();
+        let hv = if points.is_empty() {
+            Some(0.0)
+        } else {
+            aellm_nsga2::indicators::hypervolume(&points, &[1.1; 4]).ok()
+        };
+        rows.push(BaselineRow {
+            method: method.clone(),
+            configuration: best.map(|b| b.0),
+            objectives: best.map(|b| b.1),
+            efficiency_score: best.zip(default).map(|(b, d)| efficiency_score(&b.1, &d)),
+            hypervolume: hv,
+            evaluations: ev.len(),
+        });
+    }
+    // Keep the best of the three single-stage searches.
+    let score = |r: &BaselineRow| {
+        r.objectives
+            .map_or(f64::NEG_INFINITY, |o| utility(&o, &s.preferences, &norm))
+    };
+    let (single, mut others): (Vec<BaselineRow>, Vec<BaselineRow>) = rows
+        .into_iter()
+        .partition(|r| r.method.starts_with("single-stage"));
+    if let Some(mut best) = single
+        .into_iter()
+        .max_by(|a, b| score(a).total_cmp(&score(b)))
+    {
+        best.method = format!("best {}", best.method);
+        others.insert(1.min(others.len()), best);
+    }
+    result.baselines = others;
+    Ok(())
+}
+
+/// Dimensions a single-stage search varies, for documentation and tests.
+pub fn stage_dimensions(stage: usize) -> Vec<Dimension> {
+    Dimension::ALL
+        .into_iter()
+        .filter(|d| d.stage() == stage)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_stage_spaces_hold_the_other_stages_at_the_default() {
+        let s = Space::paper();
+        let d = Configuration::default();
+        for stage in 0..3 {
+            let sub = single_stage_space(&s, stage);
+            let all = sub.enumerate();
+            assert!(all.len() > 1);
+            for c in all {
+                for dim in Dimension::ALL.into_iter().filter(|x| x.stage() != stage) {
+                    assert!(
+                        s.differing_dimensions(&c, &d).iter().all(|x| *x != dim),
+                        "{c} varies {dim}"
+                    );
+                }
+            }
+        }
+        assert_eq!(stage_dimensions(1).len(), 3);
+    }
+}
