@@ -235,3 +235,6 @@ pub fn pool_kv_for_cache(
 ) -> Result<(ModelConfig, Weights)> {
     to_gqa(cfg, w, groups)
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,9 +14,6 @@ pub struct SwiGlu {
     pub up: Linear,
     /// Down projection `[hidden, ffn]`.
     pub down: Linear,
-    /// Runtime divisor of the input (an inference-time activation scale that
-    /// could not be folded into a norm, e.g. per MoE expert).
-    pub input_scale: Option<Tensor>,
     name: String,
 }
 
@@ -30,7 +27,6 @@ impl SwiGlu {
             gate: lin(ffn, hidden, "gate")?,
             up: lin(ffn, hidden, "up")?,
             down: lin(hidden, ffn, "down")?,
-            input_scale: None,
             name: name.to_string(),
         })
     }
@@ -43,14 +39,6 @@ impl SwiGlu {
     /// Applies the FFN to `x [.., hidden]`.
     pub fn forward(&self, x: &Tensor, mut rec: Option<&mut Recorder>) -> Result<Tensor> {
         note(&mut rec, &format!("{}.gate_up", self.name), x)?;
-        let scaled;
-        let x = match &self.input_scale {
-            Some(s) => {
-                scaled = x.broadcast_div(s)?;
-                &scaled
-            }
-            None => x,
-        };
         let h = (candle_nn::ops::silu(&self.gate.forward(x)?)? * self.up.forward(x)?)?;
         note(&mut rec, &format!("{}.down", self.name), &h)?;
         self.down.forward(&h)

@@ -1,5 +1,6 @@
 //! A linear layer without bias, dense (trainable) or quantized (inference).
 
+use crate::quant::QuantizedLinear;
 use candle_core::{Module, Result, Tensor};
 
 /// A bias-free linear layer `x [.., in] -> [.., out]`.
@@ -10,6 +11,15 @@ use candle_core::{Module, Result, Tensor};
 pub enum Linear {
     /// Full-precision weights `[out, in]` (trainable when they come from a `VarMap`).
     Dense(candle_nn::Linear),
+    /// Weights in a quantized format (FP16, FP8, INT8, INT4), with the
+    /// activation scale `s` the input is divided by at run time when it
+    /// could not be folded into a preceding norm (AWQ, SmoothQuant).
+    Quantized {
+        /// The layer.
+        linear: QuantizedLinear,
+        /// Runtime input divisor `[in]`.
+        input_scale: Option<Tensor>,
+    },
 }
 
 impl Linear {
@@ -22,6 +32,7 @@ impl Linear {
     pub fn weight(&self) -> Option<&Tensor> {
         match self {
             Linear::Dense(l) => Some(l.weight()),
+            Linear::Quantized { .. } => None,
         }
     }
 
@@ -29,6 +40,10 @@ impl Linear {
     pub fn weight_bytes(&self) -> usize {
         match self {
             Linear::Dense(l) => tensor_bytes(l.weight()),
+            Linear::Quantized {
+                linear,
+                input_scale,
+            } => linear.weight_bytes() + input_scale.as_ref().map_or(0, tensor_bytes),
         }
     }
 
@@ -36,6 +51,7 @@ impl Linear {
     pub fn out_dim(&self) -> Result<usize> {
         match self {
             Linear::Dense(l) => l.weight().dim(0),
+            Linear::Quantized { linear, .. } => Ok(linear.out_features()),
         }
     }
 }
@@ -44,6 +60,14 @@ impl Module for Linear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         match self {
             Linear::Dense(l) => l.forward(x),
+            Linear::Quantized {
+                linear,
+                input_scale: None,
+            } => linear.forward(x),
+            Linear::Quantized {
+                linear,
+                input_scale: Some(s),
+            } => linear.forward(&x.broadcast_div(s)?),
         }
     }
 }

@@ -32,4 +32,4 @@ pub use rope::{Rope, causal_mask};
 pub use transformer::{AttentionLayer, Block, FfnLayer, Output, Transformer};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -214,6 +214,9 @@ impl Transformer {
             c.len += t;
         }
         let x = self.norm.forward(&x)?;
+        if let Some(r) = rec {
+            r.record("lm_head", &x)?;
+        }
         let logits = self.lm_head.forward(&x)?;
         let balance_loss = if balance.is_empty() {
             None

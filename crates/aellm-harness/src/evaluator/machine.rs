@@ -1,0 +1,104 @@
+//! The default scenario: the harness's own small model, its default task,
+//! and this machine.
+
+use crate::base::BaseRecipe;
+use crate::model::ModelConfig;
+use aellm_space::{
+    Attention, HardwareSpec, ModelSpec, Space, TaskKind, TaskMetric, TaskSpec, Throughput,
+};
+
+/// Name of the default model.
+pub const TINY_MODEL: &str = "aellm-tiny";
+
+/// A model shape as the space describes models.
+pub fn model_spec(name: &str, c: &ModelConfig, max_context: u32) -> ModelSpec {
+    ModelSpec {
+        name: name.into(),
+        parameters: c.parameters() as u64,
+        layers: c.layers as u32,
+        hidden: c.hidden as u32,
+        heads: c.heads as u32,
+        kv_heads: c.kv_heads() as u32,
+        ffn: c.ffn as u32,
+        vocab: c.vocab as u32,
+        experts: 1,
+        experts_per_token: 1,
+        max_context,
+    }
+}
+
+/// The default base model as a [`ModelSpec`] named `aellm-tiny`.
+pub fn tiny_model() -> ModelSpec {
+    model_spec(TINY_MODEL, &BaseRecipe::tiny().model, 1024)
+}
+
+/// The default task: two-digit arithmetic (a reasoning task scored by exact
+/// match), with a 128-token prompt and 32 generated tokens for latency: the
+/// paper's 512 + 128 scaled down to the small model.
+pub fn default_task() -> TaskSpec {
+    TaskSpec {
+        name: "aellm-arithmetic".into(),
+        kind: TaskKind::Reasoning,
+        prompt_tokens: 128,
+        output_tokens: 32,
+        metric: TaskMetric::ExactMatch,
+    }
+}
+
+/// CPU cores this process can use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// This machine as hardware: memory read from `/proc/meminfo`; power,
+/// throughput and bandwidth are **estimates** (the data-sheet figures of a
+/// CPU are not readable from software): `watts_per_core` per core, 32 f32
+/// FLOPs per cycle per core (two AVX2 FMA units) at an assumed 2.5 GHz, and
+/// 20 GB/s of memory bandwidth.
+pub fn this_machine(watts_per_core: f64) -> HardwareSpec {
+    let memory_gb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|k| k.parse::<f64>().ok())
+                })
+        })
+        .map_or(8.0, |kb| kb * 1024.0 / 1e9);
+    let n = cores();
+    HardwareSpec {
+        name: format!("this-cpu-{n}-cores"),
+        memory_gb,
+        power_w: watts_per_core * n as f64,
+        peak: Throughput {
+            fp16: n as f64 * 2.5e9 * 32.0 / 1e12,
+            fp8: None,
+            int8: None,
+            int4: None,
+        },
+        bandwidth_gbs: 20.0,
+        devices: 1,
+    }
+}
+
+/// The paper's space adapted to `model`: GQA groups that divide its heads
+/// (and are fewer), MLA latents of a quarter and a half of its width (the
+/// paper's 256/512 assume a 4096-wide model).
+pub fn space_for(model: &ModelSpec) -> Space {
+    let mut s = Space::paper();
+    let mut attention = vec![Attention::Mha, Attention::Mqa];
+    attention.extend(
+        [2, 4, 8, 16]
+            .into_iter()
+            .filter(|g| *g < model.heads && model.heads.is_multiple_of(*g))
+            .map(|kv_groups| Attention::Gqa { kv_groups }),
+    );
+    attention.extend(
+        [model.hidden / 4, model.hidden / 2].map(|latent_dim| Attention::Mla { latent_dim }),
+    );
+    s.attention = attention;
+    s.for_model(model)
+}

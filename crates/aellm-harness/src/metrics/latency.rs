@@ -1,0 +1,126 @@
+//! Latency: prefill of the prompt plus decoding of the output, after
+//! warm-up, median of repeats; with the cache's size and CPU time per run.
+
+use super::energy::EnergyMeter;
+use super::memory::CountingAllocator;
+use crate::error::{HarnessError, Result};
+use crate::model::{CachePrecision, Transformer};
+use candle_core::{D, Tensor};
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Warm-up runs and timed repeats.
+///
+/// The paper uses 10 warm-ups and 100 repeats on a GPU; the defaults here
+/// (2 and 5) keep one evaluation within seconds on a 2-core CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatencyOptions {
+    /// Untimed runs first.
+    pub warmups: usize,
+    /// Timed runs; the median is reported.
+    pub repeats: usize,
+}
+
+impl Default for LatencyOptions {
+    fn default() -> Self {
+        LatencyOptions {
+            warmups: 2,
+            repeats: 5,
+        }
+    }
+}
+
+impl LatencyOptions {
+    /// The paper's protocol: 10 warm-ups, 100 repeats.
+    pub fn paper() -> Self {
+        LatencyOptions {
+            warmups: 10,
+            repeats: 100,
+        }
+    }
+}
+
+/// What the timed runs found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyReport {
+    /// Median wall-clock time of one run, ms.
+    pub median_ms: f64,
+    /// Standard deviation over the repeats, ms.
+    pub std_ms: f64,
+    /// Bytes held by the KV cache at the end of a run.
+    pub kv_cache_bytes: usize,
+    /// Energy per run (J), from the meter.
+    pub energy_j: f64,
+    /// Allocator high-water mark during a run above the bytes live before it
+    /// (cache and activations); `None` when the counting allocator is not installed.
+    pub peak_run_bytes: Option<usize>,
+}
+
+/// One inference: a `prompt`-token prefill then `output` greedy decode steps.
+fn run_once(
+    model: &Transformer,
+    prompt: &Tensor,
+    output: usize,
+    cache: CachePrecision,
+) -> Result<usize> {
+    let mut kv = model.new_cache(cache);
+    let mut logits = model.forward(prompt, Some(&mut kv), None)?.logits;
+    for _ in 0..output {
+        let last = logits.narrow(1, logits.dim(1)? - 1, 1)?;
+        let next = last.argmax(D::Minus1)?;
+        logits = model.forward(&next, Some(&mut kv), None)?.logits;
+    }
+    Ok(kv.bytes())
+}
+
+/// Times `model` on a `prompt`-token prompt and `output` generated tokens.
+pub fn measure(
+    model: &Transformer,
+    prompt: usize,
+    output: usize,
+    cache: CachePrecision,
+    options: LatencyOptions,
+    meter: &EnergyMeter,
+) -> Result<LatencyReport> {
+    if prompt == 0 || options.repeats == 0 {
+        return Err(HarnessError::Invalid(
+            "latency needs a prompt of at least 1 token and at least 1 repeat".into(),
+        ));
+    }
+    let vocab = model.config.vocab as u32;
+    let ids: Vec<u32> = (0..prompt as u32)
+        .map(|i| 2 + (i * 7) % (vocab - 2))
+        .collect();
+    let prompt_t = Tensor::from_vec(ids, (1, prompt), model.embed.device())?;
+    for _ in 0..options.warmups {
+        run_once(model, &prompt_t, output, cache)?;
+    }
+    let base = CountingAllocator::reset_peak();
+    let mut times = Vec::with_capacity(options.repeats);
+    let mut kv_bytes = 0;
+    let e0 = meter.read();
+    for _ in 0..options.repeats {
+        let t = Instant::now();
+        kv_bytes = run_once(model, &prompt_t, output, cache)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let energy_j = meter.joules_since(e0) / options.repeats as f64;
+    let peak_run_bytes =
+        CountingAllocator::installed().then(|| CountingAllocator::peak().saturating_sub(base));
+    times.sort_by(f64::total_cmp);
+    let median_ms = if times.len() % 2 == 1 {
+        times[times.len() / 2]
+    } else {
+        (times[times.len() / 2 - 1] + times[times.len() / 2]) / 2.0
+    };
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    let std_ms =
+        (times.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / times.len() as f64).sqrt();
+    Ok(LatencyReport {
+        median_ms,
+        std_ms,
+        kv_cache_bytes: kv_bytes,
+        energy_j,
+        peak_run_bytes,
+    })
+}
