@@ -2,7 +2,9 @@
 //!
 //! Rows of a node are a contiguous range of one index array, partitioned in
 //! place at each split. Only the smaller child's histogram is built from its
-//! rows; the larger child's is the parent's minus the smaller's.
+//! rows; the larger child's is the parent's minus the smaller's. Nodes with
+//! few rows skip histograms: scanning 256 mostly empty bins per feature costs
+//! more than sorting their rows by bin.
 
 use super::histogram::{self, Bin, SplitRule};
 use super::{Node, Tree};
@@ -16,6 +18,17 @@ pub(crate) struct GrowParams {
     pub rule: SplitRule,
 }
 
+/// Nodes with at most this many rows find splits by sorting, not histograms.
+const SMALL_NODE: usize = 64;
+
+/// What a pending node's split search works from.
+enum Source {
+    Histogram(Vec<Bin>),
+    SortedRows,
+    /// At maximum depth: it stays a leaf.
+    None,
+}
+
 /// A node waiting to be split.
 struct Pending {
     node: usize,
@@ -23,8 +36,7 @@ struct Pending {
     end: usize,
     depth: usize,
     sums: Bin,
-    /// Its histogram, when it may still be split.
-    hist: Option<Vec<Bin>>,
+    source: Source,
 }
 
 /// Grows trees over one binned data set, reusing its buffers from tree to tree.
@@ -34,6 +46,7 @@ pub(crate) struct Grower<'a> {
     params: GrowParams,
     pool: Vec<Vec<Bin>>,
     scratch: Vec<u32>,
+    sort_buf: Vec<(u8, Bin)>,
     /// The bin threshold of each node of the last tree, to route binned rows.
     bin_thresholds: Vec<u8>,
 }
@@ -46,6 +59,7 @@ impl<'a> Grower<'a> {
             params,
             pool: Vec::new(),
             scratch: Vec::new(),
+            sort_buf: Vec::new(),
             bin_thresholds: Vec::new(),
         }
     }
@@ -70,29 +84,47 @@ impl<'a> Grower<'a> {
         let mut nodes = vec![Node::leaf(self.leaf_value(sums), sums[1])];
         self.bin_thresholds.clear();
         self.bin_thresholds.push(0);
-        let root_hist = (self.params.max_depth > 0).then(|| {
+        let root_source = if self.params.max_depth == 0 {
+            Source::None
+        } else if rows.len() <= SMALL_NODE {
+            Source::SortedRows
+        } else {
             let mut h = self.take_hist();
             histogram::build(&mut h, self.binned, gh, rows, features);
-            h
-        });
+            Source::Histogram(h)
+        };
         let mut level = vec![Pending {
             node: 0,
             start: 0,
             end: rows.len(),
             depth: 0,
             sums,
-            hist: root_hist,
+            source: root_source,
         }];
         let mut next = Vec::new();
         while !level.is_empty() {
             for p in level.drain(..) {
-                let Some(mut hist) = p.hist else { continue };
-                let split = self
-                    .params
-                    .rule
-                    .best_split(&hist, self.binned, features, p.sums);
+                let rule = self.params.rule;
+                let (split, mut parent_hist) = match p.source {
+                    Source::None => continue,
+                    Source::Histogram(hist) => (
+                        rule.best_split(&hist, self.binned, features, p.sums),
+                        Some(hist),
+                    ),
+                    Source::SortedRows => (
+                        rule.best_split_sorted(
+                            self.binned,
+                            gh,
+                            &rows[p.start..p.end],
+                            features,
+                            p.sums,
+                            &mut self.sort_buf,
+                        ),
+                        None,
+                    ),
+                };
                 let Some(split) = split else {
-                    self.pool.push(hist);
+                    self.pool.extend(parent_hist);
                     continue;
                 };
                 // Stable in-place partition: left rows keep their order at the
@@ -126,24 +158,34 @@ impl<'a> Grower<'a> {
                 self.bin_thresholds[p.node] = split.bin;
 
                 let depth = p.depth + 1;
-                let (left_hist, right_hist) = if depth < self.params.max_depth {
-                    let mut small = self.take_hist();
-                    let left_is_small = mid - p.start <= p.end - mid;
-                    let small_rows = if left_is_small {
-                        &rows[p.start..mid]
-                    } else {
-                        &rows[mid..p.end]
-                    };
-                    histogram::build(&mut small, self.binned, gh, small_rows, features);
-                    histogram::subtract(&mut hist, &small, self.binned, features);
-                    if left_is_small {
-                        (Some(small), Some(hist))
-                    } else {
-                        (Some(hist), Some(small))
+                let left_is_small = mid - p.start <= p.end - mid;
+                let larger = (mid - p.start).max(p.end - mid);
+                let (left_source, right_source) = match parent_hist.take() {
+                    // A node above SMALL_NODE rows always has a histogram.
+                    Some(mut hist) if depth < self.params.max_depth && larger > SMALL_NODE => {
+                        let mut small = self.take_hist();
+                        let small_rows = if left_is_small {
+                            &rows[p.start..mid]
+                        } else {
+                            &rows[mid..p.end]
+                        };
+                        histogram::build(&mut small, self.binned, gh, small_rows, features);
+                        histogram::subtract(&mut hist, &small, self.binned, features);
+                        let (small, large) = (Source::Histogram(small), Source::Histogram(hist));
+                        if left_is_small {
+                            (small, large)
+                        } else {
+                            (large, small)
+                        }
                     }
-                } else {
-                    self.pool.push(hist);
-                    (None, None)
+                    hist => {
+                        self.pool.extend(hist);
+                        if depth < self.params.max_depth {
+                            (Source::SortedRows, Source::SortedRows)
+                        } else {
+                            (Source::None, Source::None)
+                        }
+                    }
                 };
                 next.push(Pending {
                     node: left,
@@ -151,7 +193,7 @@ impl<'a> Grower<'a> {
                     end: mid,
                     depth,
                     sums: split.left,
-                    hist: left_hist,
+                    source: left_source,
                 });
                 next.push(Pending {
                     node: left + 1,
@@ -159,7 +201,7 @@ impl<'a> Grower<'a> {
                     end: p.end,
                     depth,
                     sums: split.right,
-                    hist: right_hist,
+                    source: right_source,
                 });
             }
             std::mem::swap(&mut level, &mut next);

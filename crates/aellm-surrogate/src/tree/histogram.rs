@@ -95,6 +95,44 @@ pub(crate) struct SplitRule {
     pub min_child_weight: f64,
 }
 
+/// The running best split of one node's search.
+struct Search<'r> {
+    rule: &'r SplitRule,
+    total: Bin,
+    parent: f64,
+    best: Option<Split>,
+}
+
+impl Search<'_> {
+    /// Considers sending the rows with bin ≤ `bin` of `feature`, whose sums
+    /// are `left`, to the left child. Returns `false` once the right child is
+    /// too light, so that later bins of this feature need no look.
+    #[inline]
+    fn consider(&mut self, feature: usize, bin: u8, left: Bin) -> bool {
+        let rule = self.rule;
+        let [gl, hl] = left;
+        if hl <= 0.0 || hl < rule.min_child_weight {
+            return true;
+        }
+        let hr = self.total[1] - hl;
+        if hr <= 0.0 || hr < rule.min_child_weight {
+            return false;
+        }
+        let gr = self.total[0] - gl;
+        let gain = 0.5 * (rule.score(gl, hl) + rule.score(gr, hr) - self.parent) - rule.gamma;
+        if gain > self.best.map_or(0.0, |b| b.gain) {
+            self.best = Some(Split {
+                feature,
+                bin,
+                gain,
+                left,
+                right: [gr, hr],
+            });
+        }
+        true
+    }
+}
+
 impl SplitRule {
     /// `G²/(H + λ)`: twice the loss reduction a leaf with sums `G`, `H` achieves.
     #[inline]
@@ -102,8 +140,17 @@ impl SplitRule {
         g * g / (h + self.lambda)
     }
 
+    fn search(&self, total: Bin) -> Search<'_> {
+        Search {
+            rule: self,
+            total,
+            parent: self.score(total[0], total[1]),
+            best: None,
+        }
+    }
+
     /// Best split with positive gain `½[G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)] − γ`,
-    /// both children holding hessian ≥ `min_child_weight`.
+    /// both children holding hessian ≥ `min_child_weight`, from the node's histogram.
     pub(crate) fn best_split(
         &self,
         hist: &[Bin],
@@ -111,43 +158,92 @@ impl SplitRule {
         features: &[usize],
         total: Bin,
     ) -> Option<Split> {
-        let [g, h] = total;
-        let parent = self.score(g, h);
-        let mut best: Option<Split> = None;
-        let mut best_gain = 0.0;
+        let mut search = self.search(total);
         for &f in features {
             let o = binned.offset(f);
             let bins = &hist[o..o + binned.n_bins(f)];
-            let (mut gl, mut hl) = (0.0, 0.0);
+            let mut left = [0.0, 0.0];
             for (b, e) in bins[..bins.len().saturating_sub(1)].iter().enumerate() {
-                // An empty bin repeats the previous candidate's gain; in deep
-                // nodes most bins are empty, so skipping them is most of the speed.
+                // An empty bin repeats the previous candidate.
                 if e[1] == 0.0 {
                     continue;
                 }
-                gl += e[0];
-                hl += e[1];
-                if hl <= 0.0 || hl < self.min_child_weight {
-                    continue;
-                }
-                let hr = h - hl;
-                if hr <= 0.0 || hr < self.min_child_weight {
+                left = [left[0] + e[0], left[1] + e[1]];
+                if !search.consider(f, b as u8, left) {
                     break;
-                }
-                let gr = g - gl;
-                let gain = 0.5 * (self.score(gl, hl) + self.score(gr, hr) - parent) - self.gamma;
-                if gain > best_gain {
-                    best_gain = gain;
-                    best = Some(Split {
-                        feature: f,
-                        bin: b as u8,
-                        gain,
-                        left: [gl, hl],
-                        right: [gr, hr],
-                    });
                 }
             }
         }
-        best
+        search.best
+    }
+
+    /// The same search for a node with few rows, without a histogram: its
+    /// rows are sorted by bin, feature by feature, and only the bins they
+    /// occupy are candidates (an empty bin never beats the one before it).
+    /// `buf` is scratch.
+    pub(crate) fn best_split_sorted(
+        &self,
+        binned: &BinnedMatrix,
+        gh: &[Bin],
+        rows: &[u32],
+        features: &[usize],
+        total: Bin,
+        buf: &mut Vec<(u8, Bin)>,
+    ) -> Option<Split> {
+        let mut search = self.search(total);
+        for &f in features {
+            let col = binned.column(f);
+            buf.clear();
+            buf.extend(rows.iter().map(|&r| (col[r as usize], gh[r as usize])));
+            buf.sort_unstable_by_key(|e| e.0);
+            let mut left = [0.0, 0.0];
+            for (i, &(bin, e)) in buf.iter().enumerate() {
+                left = [left[0] + e[0], left[1] + e[1]];
+                // Candidates sit where the bin changes (the last bin is none).
+                let at_boundary = buf.get(i + 1).is_some_and(|next| next.0 != bin);
+                if at_boundary && !search.consider(f, bin, left) {
+                    break;
+                }
+            }
+        }
+        search.best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binning::BinMapper;
+    use ndarray::Array2;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// With integer gradients (exact sums) both searches see the same
+        /// candidates in the same order, so they must pick the same split.
+        #[test]
+        fn sorted_search_equals_histogram_search(
+            values in prop::collection::vec(0u8..40, 6..120),
+            grads in prop::collection::vec(-20i32..20, 120),
+            min_child_weight in 0.0f64..4.0,
+            lambda in 0.0f64..3.0,
+        ) {
+            let n = values.len() / 3 * 3;
+            let rows_n = n / 3;
+            let x = Array2::from_shape_vec((rows_n, 3), values[..n].iter().map(|&v| f64::from(v)).collect())
+                .unwrap();
+            let mapper = BinMapper::fit(&x, 16);
+            let binned = mapper.transform(&x);
+            let gh: Vec<Bin> = grads[..rows_n].iter().map(|&g| [f64::from(g), 1.0]).collect();
+            let rows: Vec<u32> = (0..rows_n as u32).collect();
+            let features = [0, 2];
+            let total = gh.iter().fold([0.0, 0.0], |a, e| [a[0] + e[0], a[1] + e[1]]);
+            let rule = SplitRule { lambda, gamma: 0.0, min_child_weight };
+            let mut hist = vec![[0.0; 2]; binned.total_bins()];
+            build(&mut hist, &binned, &gh, &rows, &features);
+            let by_hist = rule.best_split(&hist, &binned, &features, total);
+            let by_sort = rule.best_split_sorted(&binned, &gh, &rows, &features, total, &mut Vec::new());
+            let key = |s: Option<Split>| s.map(|s| (s.feature, s.bin, s.left, s.right));
+            prop_assert_eq!(key(by_hist), key(by_sort));
+        }
     }
 }
