@@ -26,6 +26,8 @@ use crate::individual::Individual;
 pub struct ParetoArchive<G> {
     staircase: BTreeMap<(OrdF64, OrdF64), Individual<G>>,
     feasible: Vec<Individual<G>>,
+    /// The feasible members' objectives, contiguous, so the scan stays in cache.
+    flat: Vec<f64>,
     infeasible: Vec<Individual<G>>,
 }
 
@@ -41,6 +43,7 @@ impl<G> ParetoArchive<G> {
         Self {
             staircase: BTreeMap::new(),
             feasible: Vec::new(),
+            flat: Vec::new(),
             infeasible: Vec::new(),
         }
     }
@@ -65,14 +68,36 @@ impl<G> ParetoArchive<G> {
             return self.insert_2d(ind);
         }
         let o = &ind.objectives;
-        if self
-            .feasible
-            .iter()
-            .any(|m| dominates(&m.objectives, o) || m.objectives == *o)
-        {
-            return false;
+        let m = o.len();
+        let mut beaten = Vec::new();
+        for (j, q) in self.flat.chunks_exact(m).enumerate() {
+            if q.iter().zip(o).all(|(a, b)| a <= b) {
+                // Dominated or equal; then, by transitivity, it dominates no member either.
+                return false;
+            }
+            if dominates(o, q) {
+                beaten.push(j);
+            }
         }
-        self.feasible.retain(|m| !dominates(o, &m.objectives));
+        if !beaten.is_empty() {
+            let mut next = beaten.iter().copied().peekable();
+            let mut j = 0;
+            self.feasible.retain(|_| {
+                let drop = next.peek() == Some(&j);
+                if drop {
+                    next.next();
+                }
+                j += 1;
+                !drop
+            });
+            self.flat.clear();
+            self.flat.extend(
+                self.feasible
+                    .iter()
+                    .flat_map(|i| i.objectives.iter().copied()),
+            );
+        }
+        self.flat.extend_from_slice(o);
         self.feasible.push(ind);
         true
     }

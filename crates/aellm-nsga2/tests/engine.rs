@@ -89,7 +89,7 @@ fn ask_tell_misuse_is_an_error() {
     let algo = Nsga2::real(zdt.bounds()).pop_size(10).build().unwrap();
     let mut run = Nsga2Run::setup(algo.clone(), 2, 0, Termination::generations(3), 0).unwrap();
     assert!(matches!(run.tell(vec![]), Err(Nsga2Error::TellWithoutAsk)));
-    let batch = run.ask().unwrap();
+    let batch = run.ask().unwrap().to_vec();
     assert!(matches!(run.ask(), Err(Nsga2Error::AskPending)));
     assert!(matches!(
         run.tell(vec![]),
@@ -168,7 +168,7 @@ fn categorical_genomes_find_the_enumerated_front() {
         .pop_size(30)
         .build()
         .unwrap();
-    let res = minimize(&Slots, &algo, Termination::generations(30), 5).unwrap();
+    let res = minimize(&Slots, &algo, Termination::generations(80), 5).unwrap();
     let mut found = res.archive_objectives();
     found.sort_by(|a, b| a[0].total_cmp(&b[0]));
     assert_eq!(found, truth);

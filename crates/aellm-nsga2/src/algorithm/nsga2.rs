@@ -256,13 +256,14 @@ impl<G: Clone + Send + Sync> Nsga2<G> {
         let rank: Vec<usize> = pop.iter().map(|i| i.rank).collect();
         let crowd: Vec<f64> = pop.iter().map(|i| i.crowding_distance).collect();
         let n_parents = self.crossover.n_parents();
+        let mut tournaments = self.selection.tournaments(pop.len());
         let mut offspring: Vec<G> = Vec::with_capacity(self.n_offspring);
         for _ in 0..MAX_MATING_ROUNDS {
             let need = self.n_offspring - offspring.len();
             let mut batch = Vec::with_capacity(need + 1);
             while batch.len() < need {
                 let parents: Vec<&G> = (0..n_parents)
-                    .map(|_| &pop[self.selection.select_one(&rank, &crowd, &mut state.rng)].genome)
+                    .map(|_| &pop[tournaments.winner(&rank, &crowd, &mut state.rng)].genome)
                     .collect();
                 let children = self.crossover.crossover(&parents, &mut state.rng);
                 if children.is_empty() {

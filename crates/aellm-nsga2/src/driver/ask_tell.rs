@@ -103,14 +103,13 @@ impl<G: Clone + Send + Sync> Nsga2Run<G> {
         self.stopped.is_none()
     }
 
-    /// The next batch of genomes to evaluate.
-    pub fn ask(&mut self) -> Result<Vec<G>> {
+    /// The next batch of genomes to evaluate (clone it to keep it past `tell`).
+    pub fn ask(&mut self) -> Result<&[G]> {
         if self.pending.is_some() {
             return Err(Nsga2Error::AskPending);
         }
         let batch = self.algorithm.ask(&mut self.state)?;
-        self.pending = Some(batch.clone());
-        Ok(batch)
+        Ok(self.pending.insert(batch))
     }
 
     /// Hands back the evaluations of the last batch, in the order asked.

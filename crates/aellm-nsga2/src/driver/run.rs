@@ -116,7 +116,7 @@ impl<'a, P: Problem> Driver<'a, P> {
         }
         while run.has_next() {
             let batch = run.ask()?;
-            let evaluations = evaluate_batch(self.problem, &batch, self.parallel);
+            let evaluations = evaluate_batch(self.problem, batch, self.parallel);
             let record = run.tell(evaluations)?.clone();
             for o in &mut self.observers {
                 o.observe(&record, run.population());

@@ -3,7 +3,7 @@
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 
-use super::{Crossover, check_eta, check_probability};
+use super::{Crossover, check_eta, check_probability, pow_eta};
 use crate::error::Result;
 use crate::problem::Bounds;
 
@@ -44,6 +44,7 @@ impl Crossover<Vec<f64>> for Sbx {
             return vec![c1, c2];
         }
         let expo = 1.0 / (self.eta + 1.0);
+        let neg_pow = |beta: f64| pow_eta(beta, -(self.eta + 1.0));
         let betaq = |alpha: f64, u: f64| {
             if u <= 1.0 / alpha {
                 (u * alpha).powf(expo)
@@ -63,9 +64,9 @@ impl Crossover<Vec<f64>> for Sbx {
             let (y1, y2) = (a.min(b), a.max(b));
             let u = rng.random::<f64>();
             let beta = 1.0 + 2.0 * (y1 - lo) / (y2 - y1);
-            let v1 = 0.5 * ((y1 + y2) - betaq(2.0 - beta.powf(-(self.eta + 1.0)), u) * (y2 - y1));
+            let v1 = 0.5 * ((y1 + y2) - betaq(2.0 - neg_pow(beta), u) * (y2 - y1));
             let beta = 1.0 + 2.0 * (hi - y2) / (y2 - y1);
-            let v2 = 0.5 * ((y1 + y2) + betaq(2.0 - beta.powf(-(self.eta + 1.0)), u) * (y2 - y1));
+            let v2 = 0.5 * ((y1 + y2) + betaq(2.0 - neg_pow(beta), u) * (y2 - y1));
             let (v1, v2) = (v1.clamp(lo, hi), v2.clamp(lo, hi));
             if rng.random::<f64>() < 0.5 {
                 (c1[i], c2[i]) = (v2, v1);

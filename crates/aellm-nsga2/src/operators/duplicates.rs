@@ -1,6 +1,6 @@
 //! Duplicate elimination.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
@@ -56,15 +56,50 @@ impl RealDuplicates {
     }
 }
 
+/// Row `i` of `existing` followed by `kept`.
+fn row<'a>(existing: &'a [&Vec<f64>], kept: &'a [Vec<f64>], i: usize) -> &'a [f64] {
+    match existing.get(i) {
+        Some(x) => x,
+        None => &kept[i - existing.len()],
+    }
+}
+
+/// A fast 64-bit hash of a real vector's bit patterns (0.0 and -0.0 alike).
+fn real_key(x: &[f64]) -> u64 {
+    x.iter().fold(0u64, |h, v| {
+        (h.rotate_left(5) ^ (v + 0.0).to_bits()).wrapping_mul(0x517c_c1b7_2722_0a95)
+    })
+}
+
 impl DuplicateElimination<Vec<f64>> for RealDuplicates {
     fn eliminate(&self, existing: &[&Vec<f64>], candidates: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
-        let bits = |x: &Vec<f64>| x.iter().map(|v| (v + 0.0).to_bits()).collect::<Vec<u64>>();
         if self.epsilon == 0.0 {
-            let mut seen: HashSet<Vec<u64>> = existing.iter().map(|x| bits(x)).collect();
-            return candidates
-                .into_iter()
-                .filter(|c| seen.insert(bits(c)))
-                .collect();
+            // Hash to find the one suspect in O(1); confirm exactly, and on a
+            // (vanishingly rare) collision fall back to a full scan, so no genome is dropped wrongly.
+            let mut seen: HashMap<u64, usize> =
+                HashMap::with_capacity(existing.len() + candidates.len());
+            for (i, x) in existing.iter().enumerate() {
+                seen.entry(real_key(x)).or_insert(i);
+            }
+            let mut kept: Vec<Vec<f64>> = Vec::with_capacity(candidates.len());
+            for c in candidates {
+                let key = real_key(&c);
+                let n_old = existing.len();
+                match seen.get(&key) {
+                    None => {
+                        seen.insert(key, n_old + kept.len());
+                    }
+                    Some(&i) if row(existing, &kept, i) == c.as_slice() => continue,
+                    Some(_) => {
+                        if (0..n_old + kept.len()).any(|i| row(existing, &kept, i) == c.as_slice())
+                        {
+                            continue;
+                        }
+                    }
+                }
+                kept.push(c);
+            }
+            return kept;
         }
         let close = |a: &Vec<f64>, b: &Vec<f64>| {
             a.iter().zip(b).all(|(x, y)| (x - y).abs() <= self.epsilon)

@@ -4,7 +4,7 @@ use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 
 use super::sampling::check_cardinalities;
-use super::{Mutation, check_eta, check_probability};
+use super::{Mutation, check_eta, check_probability, pow_eta};
 use crate::error::Result;
 use crate::problem::Bounds;
 
@@ -47,10 +47,10 @@ impl Mutation<Vec<f64>> for PolynomialMutation {
             let (d1, d2) = ((*y - lo) / (hi - lo), (hi - *y) / (hi - lo));
             let r = rng.random::<f64>();
             let dq = if r < 0.5 {
-                let v = 2.0 * r + (1.0 - 2.0 * r) * (1.0 - d1).powf(self.eta + 1.0);
+                let v = 2.0 * r + (1.0 - 2.0 * r) * pow_eta(1.0 - d1, self.eta + 1.0);
                 v.powf(pow) - 1.0
             } else {
-                let v = 2.0 * (1.0 - r) + 2.0 * (r - 0.5) * (1.0 - d2).powf(self.eta + 1.0);
+                let v = 2.0 * (1.0 - r) + 2.0 * (r - 0.5) * pow_eta(1.0 - d2, self.eta + 1.0);
                 1.0 - v.powf(pow)
             };
             *y = (*y + dq * (hi - lo)).clamp(lo, hi);
