@@ -93,7 +93,7 @@ impl fmt::Display for BenchmarkReport {
         for (data, lib, rmse, secs) in REFERENCE {
             writeln!(
                 f,
-                "reference {data} {lib} rmse={rmse} fit_seconds={secs} \
+                "reference {data} {lib} rmse={rmse:.3} fit_seconds={secs:.2} \
                  (recorded once by datasets/reference.py under load, not measured now)"
             )?;
         }

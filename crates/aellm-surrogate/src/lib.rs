@@ -66,4 +66,6 @@ pub mod tree;
 pub use ensemble::{BootstrapEnsemble, EnsembleParams, EnsembleValidParams};
 pub use error::{Result, SurrogateError};
 pub use gbdt::{GbdtParams, GbdtValidParams, GradientBoostedTrees};
+/// The linfa version these models implement (its traits, `Dataset`, `ParamGuard`).
+pub use linfa;
 pub use loss::{Loss, PseudoHuber, SquaredError};

@@ -245,3 +245,21 @@ proptest! {
         prop_assert!(imp.sum() == 0.0 || (imp.sum() - 1.0).abs() < 1e-9);
     }
 }
+
+#[test]
+fn missing_values_at_prediction_follow_the_right_branches() {
+    let x = grid(200, 3);
+    let model = GradientBoostedTrees::params()
+        .n_trees(20)
+        .max_depth(3)
+        .fit(&Dataset::new(x.clone(), smooth_target(&x)))
+        .unwrap();
+    let mut nan = x.slice(ndarray::s![..5, ..]).to_owned();
+    nan.column_mut(0).fill(f64::NAN);
+    let mut inf = nan.clone();
+    inf.column_mut(0).fill(f64::INFINITY);
+    assert_eq!(
+        model.try_predict(&nan).unwrap(),
+        model.try_predict(&inf).unwrap()
+    );
+}
