@@ -160,7 +160,11 @@ impl<L: Loss> BootstrapEnsemble<L> {
             });
         }
         let x = dataset.records().view();
-        check_width("training set", &x, self.members[0].n_features())?;
+        check_width(
+            "training set",
+            &x,
+            self.members.first().map_or(0, |m| m.n_features()),
+        )?;
         fit_ensemble(params, x, single_target(dataset)?, Some(self))
     }
 
