@@ -1,5 +1,6 @@
 //! The engine end to end, on small runs.
 
+use aellm_nsga2::dominance::constrained_dominates;
 use aellm_nsga2::indicators::hypervolume;
 use aellm_nsga2::operators::{Crossover, HashDuplicates, Mutation, Sampling};
 use aellm_nsga2::problems::{Bnh, Zdt};
@@ -66,6 +67,22 @@ proptest! {
             at.tell(evals).unwrap();
         }
         same_run(&by_run, &at.into_result());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+    #[test]
+    fn no_population_member_dominates_the_first_front(seed in any::<u64>(), generations in 1usize..12) {
+        let bnh = Bnh::new();
+        let algo = Nsga2::real(bnh.bounds()).pop_size(24).build().unwrap();
+        let res = minimize(&bnh, &algo, Termination::generations(generations), seed).unwrap();
+        prop_assert!(!res.front.is_empty());
+        for f in &res.front {
+            for p in &res.population {
+                prop_assert!(!constrained_dominates(&p.objectives, p.constraint_violation, &f.objectives, f.constraint_violation));
+            }
+        }
     }
 }
 
