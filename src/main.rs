@@ -4,6 +4,11 @@ mod cli;
 
 use clap::Parser;
 
+// Peak memory is measured by counting allocations; without this the harness
+// could only estimate it from tensor sizes.
+#[global_allocator]
+static ALLOC: aellm::harness::metrics::CountingAllocator = aellm::harness::metrics::CountingAllocator;
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(

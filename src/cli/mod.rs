@@ -1,6 +1,9 @@
 //! Subcommands of the `aellm` command.
 
+mod measure;
+mod optimize;
 mod presets;
+mod progress;
 mod space;
 
 use clap::{Parser, Subcommand};
@@ -15,6 +18,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the AE-LLM method on a scenario (default: the harness's small
+    /// model on this machine) and write a report directory.
+    Optimize(optimize::OptimizeArgs),
+    /// Measure one configuration (a JSON file) with the harness.
+    Measure(measure::MeasureArgs),
     /// Show the configuration space: its dimensions, its number of valid
     /// configurations, and a few sampled ones as JSON.
     Space(space::SpaceArgs),
@@ -26,6 +34,8 @@ impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
+            Command::Optimize(a) => optimize::run(a),
+            Command::Measure(a) => measure::run(a),
             Command::Space(a) => space::run(a),
             Command::Presets(a) => presets::run(a),
         }

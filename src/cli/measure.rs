@@ -1,0 +1,38 @@
+//! `aellm measure`: one configuration through the harness.
+
+use aellm::harness::{HarnessEvaluator, HarnessOptions};
+use aellm::space::{Configuration, Evaluation, Scenario};
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// A configuration as JSON (as `aellm space` prints them).
+    config: PathBuf,
+    /// Scenario file; default: the harness's small model on this machine.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+}
+
+pub fn run(a: MeasureArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&a.config)
+        .with_context(|| format!("reading {}", a.config.display()))?;
+    let c: Configuration = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a configuration; `aellm space` prints valid examples",
+            a.config.display()
+        )
+    })?;
+    let scenario = match &a.scenario {
+        Some(p) => Scenario::from_path(p)?,
+        None => HarnessEvaluator::default_scenario(),
+    };
+    let harness = HarnessEvaluator::new(HarnessOptions::default());
+    let e = Evaluation::run(&harness, c, &scenario);
+    println!("{}", serde_json::to_string_pretty(&e)?);
+    if let Err(err) = &e.outcome {
+        anyhow::bail!("{c}: {err}");
+    }
+    Ok(())
+}
