@@ -5,7 +5,7 @@
 use crate::checkpoint;
 use crate::convert::Weights;
 use crate::error::Result;
-use crate::finetune::{TrainRecipe, train};
+use crate::finetune::{TrainRecipe, train_mixture};
 use crate::model::{AttentionConfig, FfnConfig, ModelConfig, seeded};
 use crate::tasks::{Example, Task, TaskFamily, TaskSizes, Tokenizer};
 use candle_core::Device;
@@ -45,8 +45,8 @@ impl BaseRecipe {
                 rope_theta: 10_000,
             },
             train: TrainRecipe {
-                steps: 1500,
-                batch: 32,
+                steps: 400,
+                batch: 16,
                 lr: 3e-3,
                 ..TrainRecipe::default()
             },
@@ -74,13 +74,9 @@ impl BaseRecipe {
         Task::generate(family, self.task_seed, self.sizes)
     }
 
-    /// The pre-training data: every family's training split, interleaved.
-    pub fn data(&self) -> Vec<Example> {
-        let tasks: Vec<Task> = TaskFamily::ALL.iter().map(|f| self.task(*f)).collect();
-        let n = tasks.iter().map(|t| t.train.len()).max().unwrap_or(0);
-        (0..n)
-            .flat_map(|i| tasks.iter().filter_map(move |t| t.train.get(i).cloned()))
-            .collect()
+    /// The pre-training data: every family's training split.
+    pub fn data(&self) -> Vec<Task> {
+        TaskFamily::ALL.iter().map(|f| self.task(*f)).collect()
     }
 }
 
@@ -122,7 +118,9 @@ pub fn pretrained(recipe: &BaseRecipe, cache_dir: &Path, device: &Device) -> Res
     );
     let start = Instant::now();
     let (vm, model) = seeded(recipe.model, recipe.init_seed, device)?;
-    let report = train(&vm, &model, &recipe.data(), &recipe.train)?;
+    let tasks = recipe.data();
+    let sources: Vec<&[Example]> = tasks.iter().map(|t| t.train.as_slice()).collect();
+    let report = train_mixture(&vm, &model, &sources, &recipe.train)?;
     tracing::info!(
         "base loss {:.3} -> {:.3}",
         report.first_loss,

@@ -31,6 +31,11 @@ pub(crate) fn convert_architecture(
         Attention::Gqa { kv_groups } => convert::to_gqa(base, w, kv_groups as usize)?,
         Attention::Mla { latent_dim } => {
             let d = base.head_dim();
+            if d < 4 {
+                return Err(HarnessError::Unsupported(format!(
+                    "MLA splits each head into a RoPE and a position-free part: heads of width {d} are too narrow (need >= 4)"
+                )));
+            }
             let rope =
                 (((d as f64 * e.options.mla_rope_fraction) as usize) / 2 * 2).clamp(2, d - 2);
             convert::to_mla(base, w, latent_dim as usize, rope)?
@@ -148,7 +153,9 @@ impl HarnessEvaluator {
         let (p, out) = (s.task.prompt_tokens as usize, s.task.output_tokens as usize);
         let lat = metrics::latency::measure(&model, p, out, cache, o.latency, &meter)?;
         let weight_bytes = model.weight_bytes();
-        let memory = match lat.peak_run_bytes {
+        // The counting allocator sees host memory only: on a GPU the figure is an estimate.
+        let host_peak = lat.peak_run_bytes.filter(|_| self.device.is_cpu());
+        let memory = match host_peak {
             Some(run) => Figure::measured((weight_bytes + run) as f64 / 1e9).with_how(
                 "weights: bytes of the tensors the model holds; KV cache and activations: \
                  counting-allocator high-water mark during prefill + decode",
@@ -156,7 +163,7 @@ impl HarnessEvaluator {
             None => Figure::estimated(
                 (weight_bytes + lat.kv_cache_bytes + activation_estimate(&cfg, p)) as f64 / 1e9,
                 "weights + KV cache bytes + an activation estimate from the layer shapes \
-                 (install aellm_harness::metrics::CountingAllocator to measure)",
+                 (install aellm_harness::CountingAllocator on a CPU to measure; candle exposes no CUDA pool high-water mark)",
             ),
         };
         let energy = Figure {

@@ -4,7 +4,7 @@
 
 mod train;
 
-pub use train::{TrainRecipe, TrainReport, masked_loss, train};
+pub use train::{TrainRecipe, TrainReport, masked_loss, train, train_mixture};
 
 use crate::error::Result;
 use crate::model::Transformer;

@@ -71,9 +71,21 @@ pub fn train(
     data: &[Example],
     recipe: &TrainRecipe,
 ) -> Result<TrainReport> {
-    if data.is_empty() || recipe.batch == 0 {
+    train_mixture(vm, model, &[data], recipe)
+}
+
+/// Trains on several sources, step `i` drawing its whole batch from source
+/// `i % sources.len()`: batches of one task need little padding, so a
+/// mixture of short and long tasks trains much faster than mixed batches.
+pub fn train_mixture(
+    vm: &VarMap,
+    model: &Transformer,
+    sources: &[&[Example]],
+    recipe: &TrainRecipe,
+) -> Result<TrainReport> {
+    if sources.is_empty() || sources.iter().any(|d| d.is_empty()) || recipe.batch == 0 {
         return Err(HarnessError::Invalid(
-            "training needs examples and a batch of at least 1".into(),
+            "training needs examples in every source and a batch of at least 1".into(),
         ));
     }
     let start = Instant::now();
@@ -87,9 +99,15 @@ pub fn train(
         },
     )?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(recipe.seed);
-    let mut order: Vec<usize> = (0..data.len()).collect();
-    order.shuffle(&mut rng);
-    let mut cursor = 0;
+    let mut orders: Vec<Vec<usize>> = sources
+        .iter()
+        .map(|d| {
+            let mut o: Vec<usize> = (0..d.len()).collect();
+            o.shuffle(&mut rng);
+            o
+        })
+        .collect();
+    let mut cursors = vec![0usize; sources.len()];
     let mut losses = Vec::with_capacity(recipe.steps);
     let warm = (recipe.steps / 10).max(1);
     for step in 0..recipe.steps {
@@ -100,14 +118,15 @@ pub fn train(
             recipe.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
         };
         opt.set_learning_rate(lr);
+        let src = step % sources.len();
         let mut picked = Vec::with_capacity(recipe.batch);
         for _ in 0..recipe.batch {
-            if cursor == order.len() {
-                order.shuffle(&mut rng);
-                cursor = 0;
+            if cursors[src] == orders[src].len() {
+                orders[src].shuffle(&mut rng);
+                cursors[src] = 0;
             }
-            picked.push(&data[order[cursor]]);
-            cursor += 1;
+            picked.push(&sources[src][orders[src][cursors[src]]]);
+            cursors[src] += 1;
         }
         let b = batch(&picked, &device)?;
         let out = model.forward(&b.input, None, None)?;

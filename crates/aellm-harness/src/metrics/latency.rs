@@ -56,7 +56,8 @@ pub struct LatencyReport {
     pub peak_run_bytes: Option<usize>,
 }
 
-/// One inference: a `prompt`-token prefill then `output` greedy decode steps.
+/// One inference generating `output` tokens greedily: the prefill yields
+/// the first, each of `output - 1` decode steps one more.
 fn run_once(
     model: &Transformer,
     prompt: &Tensor,
@@ -65,7 +66,7 @@ fn run_once(
 ) -> Result<usize> {
     let mut kv = model.new_cache(cache);
     let mut logits = model.forward(prompt, Some(&mut kv), None)?.logits;
-    for _ in 0..output {
+    for _ in 1..output {
         let last = logits.narrow(1, logits.dim(1)? - 1, 1)?;
         let next = last.argmax(D::Minus1)?;
         logits = model.forward(&next, Some(&mut kv), None)?.logits;
@@ -123,4 +124,29 @@ pub fn measure(
         energy_j,
         peak_run_bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ModelConfig, seeded};
+    use candle_core::Device;
+
+    #[test]
+    fn cache_holds_prompt_plus_output_and_the_median_is_positive() {
+        let (_vm, m) = seeded(ModelConfig::tiny(20), 0, &Device::Cpu).unwrap();
+        let meter = EnergyMeter::CpuTime {
+            watts_per_core: 10.0,
+        };
+        let opts = LatencyOptions {
+            warmups: 1,
+            repeats: 3,
+        };
+        let r = measure(&m, 6, 4, CachePrecision::Full, opts, &meter).unwrap();
+        assert!(r.median_ms > 0.0 && r.std_ms >= 0.0 && r.energy_j >= 0.0);
+        // The last decoded token is not fed back, so 6 + 4 - 1 positions are cached:
+        // 1 layer x (k + v) x 4 heads x 8 wide x 4 bytes each.
+        assert_eq!(r.kv_cache_bytes, (6 + 4 - 1) * 2 * 4 * 8 * 4);
+        assert!(measure(&m, 0, 4, CachePrecision::Full, opts, &meter).is_err());
+    }
 }

@@ -163,3 +163,27 @@ mod tests {
         assert_eq!(full.bytes(), 2 * 3 * 5 * 8 * 4);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use candle_core::Device;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn int8_cache_error_is_at_most_half_a_step_per_token(
+            vals in proptest::collection::vec(-100f32..100f32, 24),
+            split in 1usize..4,
+        ) {
+            let x = Tensor::from_vec(vals, (1, 4, 6), &Device::Cpu).unwrap();
+            let mut c = CacheTensor::new(CachePrecision::Int8, 1);
+            c.append(&x.narrow(1, 0, split).unwrap()).unwrap();
+            let back = c.append(&x.narrow(1, split, 4 - split).unwrap()).unwrap();
+            let step = (x.abs().unwrap().max_keepdim(2).unwrap() / 127.0).unwrap();
+            let over = (back - &x).unwrap().abs().unwrap().broadcast_sub(&(step * 0.5001).unwrap()).unwrap();
+            prop_assert!(over.max_all().unwrap().to_scalar::<f32>().unwrap() <= 1e-4);
+        }
+    }
+}

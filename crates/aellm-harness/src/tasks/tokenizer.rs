@@ -49,3 +49,20 @@ impl Tokenizer {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn every_text_over_the_alphabet_round_trips(idx in proptest::collection::vec(0usize..CHARS.len(), 0..40)) {
+            let text: String = idx.iter().map(|&i| CHARS.as_bytes()[i] as char).collect();
+            let ids = Tokenizer.encode(&text).unwrap();
+            prop_assert_eq!(ids.len(), text.len());
+            prop_assert!(ids.iter().all(|&i| (i as usize) < Tokenizer.vocab()));
+            prop_assert_eq!(Tokenizer.decode(&ids), text);
+        }
+    }
+}
