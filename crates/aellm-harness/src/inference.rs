@@ -215,3 +215,93 @@ pub fn quantize(model: &mut Transformer, calib: &Recorder, spec: &QuantSpec) -> 
         Some(&mut model.norm.weight),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::weights_of;
+    use crate::model::{FfnConfig, seeded};
+    use crate::quant::{QuantMethod, WeightPrecision};
+    use candle_core::Device;
+
+    fn cfg() -> ModelConfig {
+        ModelConfig {
+            hidden: 64,
+            ffn: 128,
+            ..ModelConfig::tiny(20)
+        }
+    }
+
+    fn relative_error(a: &Tensor, b: &Tensor) -> f32 {
+        let d = (a - b).unwrap().sqr().unwrap().sum_all().unwrap();
+        let n = b.sqr().unwrap().sum_all().unwrap();
+        (d.to_scalar::<f32>().unwrap() / n.to_scalar::<f32>().unwrap()).sqrt()
+    }
+
+    #[test]
+    fn quantized_models_track_the_full_precision_one_and_int4_is_small() {
+        for ffn_kind in [
+            FfnConfig::Dense,
+            FfnConfig::Moe {
+                experts: 2,
+                top_k: 1,
+                expert_ffn: 64,
+            },
+        ] {
+            let c = ModelConfig { ffn_kind, ..cfg() };
+            let (_vm, m) = seeded(c, 9, &Device::Cpu).unwrap();
+            let x = Tensor::new(
+                &[[1u32, 5, 9, 2, 7, 3, 4, 8], [2, 2, 6, 1, 0, 9, 3, 5]],
+                &Device::Cpu,
+            )
+            .unwrap();
+            let mut rec = Recorder::default();
+            let reference = m.forward(&x, None, Some(&mut rec)).unwrap().logits;
+            let fp16_bytes = {
+                let mut q = m.clone();
+                quantize(&mut q, &rec, &QuantSpec::new(WeightPrecision::Fp16, None)).unwrap();
+                let e = relative_error(&q.forward(&x, None, None).unwrap().logits, &reference);
+                assert!(e < 1e-2, "{ffn_kind:?} FP16: {e}");
+                q.weight_bytes()
+            };
+            for (p, method, tol) in [
+                (WeightPrecision::Int8, Some(QuantMethod::SmoothQuant), 0.1),
+                (WeightPrecision::Int4, Some(QuantMethod::Awq), 0.5),
+                (WeightPrecision::Int4, Some(QuantMethod::Gptq), 0.5),
+            ] {
+                let mut q = m.clone();
+                quantize(&mut q, &rec, &QuantSpec::new(p, method)).unwrap();
+                // A wrongly applied activation scale would wreck the output.
+                let e = relative_error(&q.forward(&x, None, None).unwrap().logits, &reference);
+                assert!(e < tol, "{ffn_kind:?} {p} {method:?}: relative error {e}");
+                if p == WeightPrecision::Int4 {
+                    let r = q.weight_bytes() as f64 / fp16_bytes as f64;
+                    assert!(r <= 0.35, "INT4 / FP16 weight bytes {r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kv_layouts_pool_heads_or_refuse() {
+        let c = ModelConfig {
+            heads: 8,
+            attention: AttentionConfig::Standard { kv_heads: 8 },
+            ..cfg()
+        };
+        let (vm, _) = seeded(c, 1, &Device::Cpu).unwrap();
+        let w = weights_of(&vm).unwrap();
+        let (mq, _, p) = kv_layout(&c, &w, KvCache::MqaStyle).unwrap();
+        assert_eq!((mq.kv_heads(), p), (1, CachePrecision::Full));
+        let (gq, _, _) = kv_layout(&c, &w, KvCache::GqaStyle).unwrap();
+        assert_eq!(gq.kv_heads(), 2);
+        assert_eq!(
+            kv_layout(&c, &w, KvCache::Int8).unwrap().2,
+            CachePrecision::Int8
+        );
+        assert!(matches!(
+            kv_layout(&mq, &w, KvCache::MqaStyle),
+            Err(HarnessError::Unsupported(_))
+        ));
+    }
+}
