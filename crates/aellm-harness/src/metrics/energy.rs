@@ -143,6 +143,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rapl_counter_differences_handle_the_wrap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("energy_uj");
+        std::fs::write(&path, "999000000\n").unwrap();
+        let m = EnergyMeter::Rapl {
+            path: path.clone(),
+            wrap_uj: 1_000_000_000,
+        };
+        assert_eq!(m.provenance(), Provenance::Measured);
+        let r = m.read();
+        std::fs::write(&path, "2000000\n").unwrap();
+        // 1 J to the wrap, then 2 J more.
+        assert!((m.joules_since(r) - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn cpu_time_grows_with_work_and_energy_follows() {
         let m = EnergyMeter::CpuTime {
             watts_per_core: 10.0,

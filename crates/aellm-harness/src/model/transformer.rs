@@ -184,6 +184,15 @@ impl Transformer {
         mut rec: Option<&mut Recorder>,
     ) -> Result<Output> {
         let (b, t) = tokens.dims2()?;
+        if let Some(c) = cache.as_ref()
+            && c.layers.len() != self.blocks.len()
+        {
+            candle_core::bail!(
+                "cache has {} layers, the model {}: make it with this model's new_cache",
+                c.layers.len(),
+                self.blocks.len()
+            );
+        }
         let offset = cache.as_ref().map_or(0, |c| c.len);
         let mut x = self
             .embed
