@@ -7,7 +7,8 @@ use clap::Parser;
 // Peak memory is measured by counting allocations; without this the harness
 // could only estimate it from tensor sizes.
 #[global_allocator]
-static ALLOC: aellm::harness::metrics::CountingAllocator = aellm::harness::metrics::CountingAllocator;
+static ALLOC: aellm::harness::metrics::CountingAllocator =
+    aellm::harness::metrics::CountingAllocator;
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -142,6 +142,24 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         let runs = run_baselines(&harness, &scenario, &space, &study, &bars, budget, a.seed)?;
         compare(&mut result, &runs)?;
     }
+    // What the default evaluator cannot measure yet travels with the figures.
+    result.notes.push(
+        "The harness runs a plain full fine-tune for every fine-tuning method (LoRA, QLoRA, DoRA, RSLoRA are not built yet): \
+         the fine-tuning stage of these configurations is named, not measured."
+            .into(),
+    );
+    if result
+        .evaluations
+        .iter()
+        .filter_map(|e| e.measurement())
+        .any(|m| !m.fully_measured())
+    {
+        result.notes.push(
+            "Figures marked `estimated` were not read off a counter: see each figure's `how` in measurements.csv \
+             (on a CPU without RAPL, energy is CPU time times a stated wattage)."
+                .into(),
+        );
+    }
     let files = write_report(&a.out, &result)?;
     println!();
     match &result.recommended {

@@ -150,6 +150,7 @@ pub(crate) fn result(
         near_misses,
         evaluations,
         stopped,
+        notes: Vec::new(),
     }
 }
 

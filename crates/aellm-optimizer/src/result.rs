@@ -97,6 +97,10 @@ pub struct OptimizationResult {
     pub evaluations: Vec<Evaluation>,
     /// Why the run stopped (finished, time budget, …).
     pub stopped: String,
+    /// Caveats the reader must see next to the figures (for example what an
+    /// evaluator could not yet measure), shown at the top of the report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The non-dominated members of `items` by their objectives (accuracy

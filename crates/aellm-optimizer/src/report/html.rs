@@ -44,6 +44,11 @@ pub fn page(r: &OptimizationResult) -> Result<String, serde_json::Error> {
         .map_or("No configuration met every limit.".to_string(), |x| {
             escape(&x.member.configuration.to_string())
         });
+    let notes: String = r
+        .notes
+        .iter()
+        .map(|n| format!("<p><b>Note.</b> {}</p>", escape(n)))
+        .collect();
     let why: String = r
         .recommended
         .iter()
@@ -54,6 +59,7 @@ pub fn page(r: &OptimizationResult) -> Result<String, serde_json::Error> {
         .replace("{{TITLE}}", &title)
         .replace("{{RECOMMENDED}}", &recommended)
         .replace("{{WHY}}", &why)
+        .replace("{{NOTES}}", &notes)
         .replace("{{DATA}}", &data))
 }
 
@@ -69,6 +75,7 @@ td:first-child,th:first-child{text-align:left}
 label{margin-right:12px}
 </style></head><body>
 <h1>{{TITLE}}</h1>
+{{NOTES}}
 <p>Recommended: <b>{{RECOMMENDED}}</b></p><ul>{{WHY}}</ul>
 <p><label>x <select id="x"></select></label><label>y <select id="y"></select></label>
 <label><input type="checkbox" id="all" checked> all measurements</label>

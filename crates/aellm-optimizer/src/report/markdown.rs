@@ -4,11 +4,30 @@ use crate::OptimizationResult;
 use aellm_space::Objectives;
 use std::fmt::Write;
 
+/// Four significant digits, whatever the scale (memory of a small model is
+/// a few MB, of a large one tens of GB).
+pub(crate) fn num(v: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return format!("{v}");
+    }
+    let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{v:.digits$}")
+}
+
 fn fmt_objectives(o: &Objectives) -> String {
     format!(
-        "{:.4} | {:.2} | {:.3} | {:.3}",
-        o.accuracy, o.latency_ms, o.memory_gb, o.energy_j
+        "{} | {} | {} | {}",
+        num(o.accuracy),
+        num(o.latency_ms),
+        num(o.memory_gb),
+        num(o.energy_j)
     )
+}
+
+/// A configuration in a table cell: `|` separates its stages but would end
+/// the cell, so it is escaped.
+fn cell(c: &aellm_space::Configuration) -> String {
+    format!("`{}`", c.to_string().replace('|', "\\|"))
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -32,6 +51,9 @@ pub fn report(r: &OptimizationResult) -> String {
         sc.preferences.energy,
         r.stopped
     );
+    for n in &r.notes {
+        let _ = writeln!(s, "> **Note.** {n}\n");
+    }
     let ok = r.evaluations.iter().filter(|e| e.outcome.is_ok()).count();
     let _ = writeln!(
         s,
@@ -94,8 +116,8 @@ pub fn report(r: &OptimizationResult) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "| `{}` | {} | {} |",
-                n.configuration,
+                "| {} | {} | {} |",
+                cell(&n.configuration),
                 fmt_objectives(&n.objectives),
                 broken.join("; ")
             );
@@ -119,8 +141,8 @@ pub fn report(r: &OptimizationResult) -> String {
         for m in members.iter() {
             let _ = writeln!(
                 s,
-                "| `{}` | {} | {:.3} | {} |",
-                m.configuration,
+                "| {} | {} | {:.3} | {} |",
+                cell(&m.configuration),
                 fmt_objectives(&m.objectives),
                 m.utility,
                 m.provenance
@@ -137,7 +159,7 @@ pub fn report(r: &OptimizationResult) -> String {
         );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
         for b in &r.baselines {
-            let cfg = b.configuration.map_or("–".into(), |c| format!("`{c}`"));
+            let cfg = b.configuration.map_or("–".into(), |c| cell(&c));
             let obj = b
                 .objectives
                 .as_ref()
@@ -171,8 +193,14 @@ pub fn report(r: &OptimizationResult) -> String {
             let d = row.delta;
             let _ = writeln!(
                 s,
-                "| {} | `{}` | {:+.4} | {:+.2} | {:+.3} | {:+.3} | {} |",
-                row.dimension, row.configuration, d[0], d[1], d[2], d[3], row.provenance
+                "| {} | {} | {:+.4} | {:+.2} | {:+.4} | {:+.4} | {} |",
+                row.dimension,
+                cell(&row.configuration),
+                d[0],
+                d[1],
+                d[2],
+                d[3],
+                row.provenance
             );
         }
         s.push('\n');

@@ -41,6 +41,7 @@ pub fn write_report(
         "measured_front": result.measured_front,
         "predicted_front": result.predicted_front,
         "near_misses": result.near_misses,
+        "notes": result.notes,
     });
     put(
         "front.json",
@@ -135,6 +136,7 @@ pub(crate) mod sample {
             near_misses: vec![],
             evaluations,
             stopped: "finished".into(),
+            notes: vec!["fine-tuning is not measured yet".into()],
         }
     }
 }
@@ -197,5 +199,13 @@ mod tests {
         );
         let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
         assert!(md.contains("Recommended configuration") && md.contains("predicted"));
+        assert!(
+            md.contains("\\|"),
+            "stage separators are escaped inside table cells"
+        );
+        assert!(
+            md.contains("fine-tuning is not measured yet")
+                && html.contains("fine-tuning is not measured yet")
+        );
     }
 }
