@@ -28,13 +28,13 @@ pub fn winequality_red() -> Result<Dataset<f64, f64, Ix1>> {
 /// The fold of every row of [`diabetes`] for 3 repeats of 5-fold
 /// cross-validation (`folds[repeat][row]`), as shipped in
 /// `datasets/folds-diabetes.csv` and read by the XGBoost/LightGBM reference
-/// script too. Equal to [`repeated_kfold`](crate::evaluation::repeated_kfold)`(442, 5, 3, 42)`.
+/// script too: scikit-learn's `RepeatedKFold(n_splits=5, n_repeats=3,
+/// random_state=17)`, exported by `datasets/write_sklearn_folds.py`.
 pub fn diabetes_folds() -> Result<Vec<Vec<usize>>> {
     parse_folds("folds-diabetes.csv", DIABETES_FOLDS)
 }
 
-/// Folds of [`winequality_red`], as [`diabetes_folds`]:
-/// [`repeated_kfold`](crate::evaluation::repeated_kfold)`(1599, 5, 3, 42)`.
+/// Folds of [`winequality_red`], exported as [`diabetes_folds`].
 pub fn winequality_red_folds() -> Result<Vec<Vec<usize>>> {
     parse_folds("folds-winequality-red.csv", WINEQUALITY_RED_FOLDS)
 }
@@ -140,7 +140,6 @@ fn parse_folds(file: &str, text: &str) -> Result<Vec<Vec<usize>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluation::repeated_kfold;
 
     #[test]
     fn bundled_data_has_the_published_shapes() {
@@ -152,13 +151,33 @@ mod tests {
         assert_eq!(w.feature_names()[10], "alcohol");
     }
 
+    /// The fold files are scikit-learn's output, not regenerable here: pin
+    /// their bytes so that an accidental edit cannot silently move the
+    /// benchmark away from the folds the XGBoost/LightGBM references used.
     #[test]
-    fn shipped_folds_are_the_documented_procedure() {
-        assert_eq!(diabetes_folds().unwrap(), repeated_kfold(442, 5, 3, 42));
+    fn shipped_folds_are_the_recorded_export() {
+        let hash = |s: &str| blake3::hash(s.as_bytes()).to_hex().to_string();
         assert_eq!(
-            winequality_red_folds().unwrap(),
-            repeated_kfold(1599, 5, 3, 42)
+            hash(DIABETES_FOLDS),
+            "7205da092fba27cb1c3cd441551d87b0418ae6504edab8ed51baae1f3dddd240"
         );
+        assert_eq!(
+            hash(WINEQUALITY_RED_FOLDS),
+            "bb1453a2686418e7a24bb62b9a97c70b3989c4b5b2ec2fd6398911812fad1ac2"
+        );
+        for (folds, n) in [
+            (diabetes_folds().unwrap(), 442),
+            (winequality_red_folds().unwrap(), 1599),
+        ] {
+            assert_eq!(folds.len(), 3);
+            for f in &folds {
+                // scikit-learn's KFold: the first n mod 5 folds get one row more.
+                let mut sizes = [0; 5];
+                f.iter().for_each(|&k| sizes[k] += 1);
+                let expected: Vec<usize> = (0..5).map(|k| n / 5 + usize::from(k < n % 5)).collect();
+                assert_eq!(sizes.to_vec(), expected);
+            }
+        }
     }
 
     #[test]

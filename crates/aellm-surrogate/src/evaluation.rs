@@ -74,6 +74,9 @@ fn check_folds(data: &Dataset<f64, f64, Ix1>, folds: &[Vec<usize>]) -> Result<()
 pub struct CvReport {
     /// Mean over all (repeat, fold) pairs of the test RMSE.
     pub rmse: f64,
+    /// RMSE over the 15 test sets pooled (every row once per repeat); kept
+    /// because some published figures use it instead of the mean.
+    pub pooled_rmse: f64,
     /// Test RMSE of each (repeat, fold), repeat-major.
     pub fold_rmse: Vec<f64>,
     /// Wall-clock seconds spent in `fit`, summed over all folds.
@@ -89,17 +92,21 @@ pub fn cross_validate<L: Loss>(
 ) -> Result<CvReport> {
     check_folds(data, folds)?;
     let mut fold_rmse = Vec::new();
-    let mut fit_seconds = 0.0;
+    let (mut fit_seconds, mut squared, mut count) = (0.0, 0.0, 0);
     for (train, test) in splits(folds) {
         let (train, test) = (subset(data, &train), subset(data, &test));
         let start = Instant::now();
         let model = params.fit(&train)?;
         fit_seconds += start.elapsed().as_secs_f64();
-        fold_rmse.push(rmse(&model.predict(test.records()), test.targets()));
+        let fold = rmse(&model.predict(test.records()), test.targets());
+        squared += fold * fold * test.nsamples() as f64;
+        count += test.nsamples();
+        fold_rmse.push(fold);
     }
     let rmse = fold_rmse.iter().sum::<f64>() / fold_rmse.len().max(1) as f64;
     Ok(CvReport {
         rmse,
+        pooled_rmse: (squared / count.max(1) as f64).sqrt(),
         fold_rmse,
         fit_seconds,
     })
@@ -158,6 +165,25 @@ mod tests {
         }
         assert_ne!(folds[0], folds[1]);
         assert_eq!(splits(&folds).len(), 10);
+    }
+
+    #[test]
+    fn pooled_rmse_weights_folds_by_their_rows() {
+        let data = crate::datasets::friedman1(23, 1.0, 3);
+        let folds = repeated_kfold(23, 5, 2, 1);
+        let params = crate::GradientBoostedTrees::params().n_trees(5);
+        let report =
+            cross_validate(&linfa::ParamGuard::check(params).unwrap(), &data, &folds).unwrap();
+        // Folds 0-2 hold 5 rows, folds 3-4 hold 4, in both repeats.
+        let sizes = [5.0, 5.0, 5.0, 4.0, 4.0, 5.0, 5.0, 5.0, 4.0, 4.0];
+        let squared: f64 = report
+            .fold_rmse
+            .iter()
+            .zip(sizes)
+            .map(|(r, n)| r * r * n)
+            .sum();
+        assert!((report.pooled_rmse - (squared / 46.0).sqrt()).abs() < 1e-9);
+        assert_ne!(report.pooled_rmse, report.rmse);
     }
 
     #[test]
