@@ -12,6 +12,4 @@ pub use operators::{
     ConstraintAwareSampling, GeneWiseCrossover, HierarchicalCrossover, Repair, StageMutation,
     ValidSampling,
 };
-#[allow(unused_imports)]
-pub(crate) use round::constraint_values;
 pub use round::{SearchParams, SearchRound, predicted_front};
