@@ -26,7 +26,11 @@ impl Recorded {
     fn from_csv(path: &str) -> Result<Self, Box<dyn std::error::Error>> {
         let mut rd = csv::Reader::from_path(path)?;
         let h = rd.headers()?.clone();
-        let col = |name: &str| h.iter().position(|x| x == name).ok_or(format!("{path} has no column `{name}`"));
+        let col = |name: &str| {
+            h.iter()
+                .position(|x| x == name)
+                .ok_or(format!("{path} has no column `{name}`"))
+        };
         let (cfg, err) = (col("configuration_json")?, col("error")?);
         let figs = [
             (col("accuracy")?, col("accuracy_provenance")?),
@@ -47,7 +51,12 @@ impl Recorded {
                     "estimated" => Provenance::Estimated,
                     _ => Provenance::Predicted,
                 };
-                Ok(Figure { value: row[v].parse()?, provenance, std: None, how: Some(format!("replayed from {path}")) })
+                Ok(Figure {
+                    value: row[v].parse()?,
+                    provenance,
+                    std: None,
+                    how: Some(format!("replayed from {path}")),
+                })
             };
             let m = Measurement {
                 accuracy: f(figs[0])?,
@@ -68,16 +77,21 @@ impl Evaluator for Recorded {
         "recorded".into()
     }
     fn evaluate(&self, c: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
-        self.table.get(c).cloned().ok_or_else(|| EvalError::Unsupported {
-            evaluator: self.name(),
-            reason: format!("{c} is not in the recorded table"),
-        })
+        self.table
+            .get(c)
+            .cloned()
+            .ok_or_else(|| EvalError::Unsupported {
+                evaluator: self.name(),
+                reason: format!("{c} is not in the recorded table"),
+            })
     }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: custom_evaluator MEASUREMENTS.csv  (run `cargo run --release -- optimize` first)");
+        eprintln!(
+            "usage: custom_evaluator MEASUREMENTS.csv  (run `cargo run --release -- optimize` first)"
+        );
         std::process::exit(2);
     };
     let recorded = Recorded::from_csv(&path)?;
@@ -87,19 +101,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // unsupported, and the optimizer records them as failures and goes on.
     let known: Vec<Configuration> = recorded.table.keys().copied().collect();
     let mut space = aellm::harness::HarnessEvaluator::space();
-    space.attention.retain(|a| known.iter().any(|c| c.architecture.attention == *a));
-    space.moe.retain(|m| known.iter().any(|c| c.architecture.moe == *m));
-    space.methods.retain(|m| known.iter().any(|c| c.fine_tuning.method == *m));
-    space.weights.retain(|w| known.iter().any(|c| c.inference.weights == *w));
-    space.kv_caches.retain(|k| known.iter().any(|c| c.inference.kv_cache == *k));
+    space
+        .attention
+        .retain(|a| known.iter().any(|c| c.architecture.attention == *a));
+    space
+        .moe
+        .retain(|m| known.iter().any(|c| c.architecture.moe == *m));
+    space
+        .methods
+        .retain(|m| known.iter().any(|c| c.fine_tuning.method == *m));
+    space
+        .weights
+        .retain(|w| known.iter().any(|c| c.inference.weights == *w));
+    space
+        .kv_caches
+        .retain(|k| known.iter().any(|c| c.inference.kv_cache == *k));
     let mut scenario = aellm::harness::HarnessEvaluator::default_scenario();
-    scenario.preferences = Preferences { accuracy: 0.3, latency: 0.5, memory: 0.1, energy: 0.1 };
-    let params = AeLlmParams { budget: known.len().min(30), refine_rounds: 1, ..Default::default() };
-    let result = AeLlm::new(params).run(&recorded, &scenario, &space, &MemoryStudy::new(), &Silent)?;
-    let unsupported = result.evaluations.iter().filter(|e| e.outcome.is_err()).count();
-    println!("{} evaluations ({} not in the table, recorded as failures)", result.evaluations.len(), unsupported);
+    scenario.preferences = Preferences {
+        accuracy: 0.3,
+        latency: 0.5,
+        memory: 0.1,
+        energy: 0.1,
+    };
+    let params = AeLlmParams {
+        budget: known.len().min(30),
+        refine_rounds: 1,
+        ..Default::default()
+    };
+    let result =
+        AeLlm::new(params).run(&recorded, &scenario, &space, &MemoryStudy::new(), &Silent)?;
+    let unsupported = result
+        .evaluations
+        .iter()
+        .filter(|e| e.outcome.is_err())
+        .count();
+    println!(
+        "{} evaluations ({} not in the table, recorded as failures)",
+        result.evaluations.len(),
+        unsupported
+    );
     if let Some(r) = result.recommended {
-        println!("with latency weighted 0.5, recommended: {}", r.member.configuration);
+        println!(
+            "with latency weighted 0.5, recommended: {}",
+            r.member.configuration
+        );
     }
     Ok(())
 }

@@ -10,7 +10,8 @@ use aellm::optimizer::{AeLlm, AeLlmParams, write_report};
 
 // Measured peak memory needs the counting allocator.
 #[global_allocator]
-static ALLOC: aellm::harness::metrics::CountingAllocator = aellm::harness::metrics::CountingAllocator;
+static ALLOC: aellm::harness::metrics::CountingAllocator =
+    aellm::harness::metrics::CountingAllocator;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let evaluator = HarnessEvaluator::new(HarnessOptions::default());
@@ -22,10 +23,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Every measurement lands in the study at once; run again to resume.
     let study = SqliteStudy::open(out.join("study.sqlite"))?;
 
-    let params = AeLlmParams { budget: 16, refine_rounds: 2, ..Default::default() };
+    let params = AeLlmParams {
+        budget: 16,
+        refine_rounds: 2,
+        ..Default::default()
+    };
     let result = AeLlm::new(params).run(&evaluator, &scenario, &space, &study, &Logging)?;
 
-    println!("measured front: {} configurations", result.measured_front.len());
+    println!(
+        "measured front: {} configurations",
+        result.measured_front.len()
+    );
     for m in &result.measured_front {
         let o = m.objectives;
         println!(
