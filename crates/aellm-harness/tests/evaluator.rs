@@ -38,6 +38,7 @@ fn options(dir: &std::path::Path) -> HarnessOptions {
                 test: 10,
                 recall_pairs: 6,
             },
+            mixture: [1, 1, 1],
         },
         finetune: TrainRecipe {
             steps: 2,
