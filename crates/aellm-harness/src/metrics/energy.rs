@@ -8,8 +8,8 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum EnergyMeter {
     /// NVML's total-energy counter of GPU 0 (millijoules since driver load).
-    #[cfg(feature = "cuda")]
-    Nvml(nvml_wrapper::Nvml),
+    #[cfg(feature = "nvml")]
+    Nvml(Box<nvml_wrapper::Nvml>),
     /// The RAPL package counter (`energy_uj`) under `/sys/class/powercap`:
     /// the whole package, so other processes' work counts too.
     Rapl {
@@ -33,13 +33,13 @@ impl EnergyMeter {
     /// The best meter this machine has: NVML (with the `cuda` feature and a
     /// GPU), RAPL, or CPU time at `watts_per_core`.
     pub fn detect(watts_per_core: f64) -> Self {
-        #[cfg(feature = "cuda")]
+        #[cfg(feature = "nvml")]
         if let Ok(n) = nvml_wrapper::Nvml::init()
             && n.device_by_index(0)
                 .and_then(|d| d.total_energy_consumption())
                 .is_ok()
         {
-            return EnergyMeter::Nvml(n);
+            return EnergyMeter::Nvml(Box::new(n));
         }
         let root = PathBuf::from("/sys/class/powercap/intel-rapl:0");
         let path = root.join("energy_uj");
@@ -64,7 +64,7 @@ impl EnergyMeter {
     /// How readings are obtained, for the figure's note.
     pub fn how(&self) -> String {
         match self {
-            #[cfg(feature = "cuda")]
+            #[cfg(feature = "nvml")]
             EnergyMeter::Nvml(_) => "NVML total energy counter, GPU 0".into(),
             EnergyMeter::Rapl { path, .. } => format!("RAPL package counter {}", path.display()),
             EnergyMeter::CpuTime { watts_per_core } => {
@@ -78,7 +78,7 @@ impl EnergyMeter {
     /// The counter now (J).
     pub fn read(&self) -> EnergyReading {
         EnergyReading(match self {
-            #[cfg(feature = "cuda")]
+            #[cfg(feature = "nvml")]
             EnergyMeter::Nvml(n) => n
                 .device_by_index(0)
                 .and_then(|d| d.total_energy_consumption())
