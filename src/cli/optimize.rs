@@ -45,6 +45,17 @@ pub struct OptimizeArgs {
     /// Refinement rounds after the first search.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Ablation: search by measuring random configurations instead of
+    /// through the surrogates.
+    #[arg(long)]
+    no_surrogates: bool,
+    /// Ablation: start the search from uniformly sampled configurations
+    /// instead of ones predicted to fit the hardware.
+    #[arg(long)]
+    no_constraint_init: bool,
+    /// Ablation: recombine gene by gene instead of stage by stage.
+    #[arg(long)]
+    no_hierarchical_crossover: bool,
 }
 
 fn parse_weights(s: &str) -> Result<Preferences, String> {
@@ -127,13 +138,16 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         study_path.display()
     );
     let bars = Bars::new();
-    let params = AeLlmParams {
+    let mut params = AeLlmParams {
         budget,
         seed: a.seed,
         max_time: a.max_time,
         refine_rounds: a.rounds,
+        use_surrogates: !a.no_surrogates,
         ..Default::default()
     };
+    params.search.constraint_aware_init = !a.no_constraint_init;
+    params.search.hierarchical_crossover = !a.no_hierarchical_crossover;
     let started = std::time::Instant::now();
     let mut result: OptimizationResult =
         AeLlm::new(params).run(&harness, &scenario, &space, &study, &bars)?;
@@ -142,12 +156,22 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         let runs = run_baselines(&harness, &scenario, &space, &study, &bars, budget, a.seed)?;
         compare(&mut result, &runs)?;
     }
-    // What the default evaluator cannot measure yet travels with the figures.
-    result.notes.push(
-        "The harness runs a plain full fine-tune for every fine-tuning method (LoRA, QLoRA, DoRA, RSLoRA are not built yet): \
-         the fine-tuning stage of these configurations is named, not measured."
-            .into(),
-    );
+    // A method the evaluator could not run as asked travels with the figures.
+    let substituted: Vec<String> = result
+        .evaluations
+        .iter()
+        .filter_map(|e| e.measurement())
+        .filter_map(|m| m.extra.get("finetune_method_substituted"))
+        .filter_map(|f| f.how.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !substituted.is_empty() {
+        result.notes.push(format!(
+            "Some fine-tuning methods were not run as named: {}",
+            substituted.join("; ")
+        ));
+    }
     if result
         .evaluations
         .iter()

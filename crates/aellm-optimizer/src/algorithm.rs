@@ -1,16 +1,17 @@
 //! The AE-LLM method: sample → measure → fit surrogates → stage-aware
-//! NSGA-II → measure the most uncertain front members → refit, for a number
-//! of refinement rounds.
+//! NSGA-II → measure the most promising (or most uncertain) front members →
+//! refit, for a number of refinement rounds.
 
 use crate::build;
 use crate::observer::Observer;
 use crate::predictor::Prediction;
+use crate::refinement::{Acquisition, top_up};
 use crate::runner::Runner;
 use crate::search::{SearchParams, SearchRound, predicted_front};
 use crate::study::Study;
 use crate::surrogates::{MIN_TRAINING_ROWS, ObjectiveSurrogates, SurrogateParams};
 use crate::{OptimizationResult, OptimizerError};
-use aellm_space::{Configuration, Evaluator, Scenario, Space};
+use aellm_space::{Configuration, Evaluator, Objectives, Scenario, Space};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -26,6 +27,9 @@ pub struct AeLlmParams {
     pub initial_fraction: f64,
     /// Refinement rounds after the first search (the paper: 3).
     pub refine_rounds: usize,
+    /// How refinement rounds pick what to measure.
+    #[serde(default)]
+    pub acquisition: Acquisition,
     /// The search's settings.
     pub search: SearchParams,
     /// The surrogates' settings.
@@ -44,6 +48,7 @@ impl Default for AeLlmParams {
             budget: 40,
             initial_fraction: 0.6,
             refine_rounds: 3,
+            acquisition: Acquisition::default(),
             search: SearchParams::default(),
             surrogate: SurrogateParams::default(),
             use_surrogates: true,
@@ -203,11 +208,16 @@ impl AeLlm {
                 if round == p.refine_rounds {
                     break;
                 }
-                // 2. Refinement: measure the front members the ensemble is least sure of.
+                // 2. Refinement: measure the front members that promise the
+                // most (or that the ensemble is least sure of).
                 let measured: HashSet<Configuration> =
                     evaluations.iter().map(|e| e.configuration).collect();
+                let front: Vec<Objectives> = build::measured_front(&evaluations, scenario)
+                    .iter()
+                    .map(|(_, m)| m.objectives())
+                    .collect();
                 let n = per_round.get(round).copied().unwrap_or(0);
-                let picks = most_uncertain(&predicted, &measured, n);
+                let picks = p.acquisition.pick(&predicted, &front, &measured, n);
                 let picks = top_up(picks, n, &measured, &space, &mut rng)?;
                 let name = format!("refinement {}", round + 1);
                 observer.phase_started(&name, picks.len() as u64);
@@ -234,49 +244,4 @@ impl AeLlm {
             stopped,
         ))
     }
-}
-
-/// Up to `n` unmeasured predicted configurations, most uncertain first:
-/// uncertainty is the sum over objectives of σ divided by the objective's
-/// spread on the predicted front (so ms, GB and J weigh alike).
-fn most_uncertain(
-    predicted: &[(Configuration, Prediction)],
-    measured: &HashSet<Configuration>,
-    n: usize,
-) -> Vec<Configuration> {
-    let spread: [f64; 4] = std::array::from_fn(|k| {
-        let v = predicted.iter().map(|(_, p)| p.mean.to_minimise()[k]);
-        let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
-        });
-        if hi > lo { hi - lo } else { 1.0 }
-    });
-    let mut scored: Vec<(f64, Configuration)> = predicted
-        .iter()
-        .filter(|(c, _)| !measured.contains(c))
-        .map(|(c, p)| ((0..4).map(|k| p.std[k] / spread[k]).sum::<f64>(), *c))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.key().cmp(&b.1.key())));
-    scored.into_iter().take(n).map(|(_, c)| c).collect()
-}
-
-/// Fills a refinement batch with unmeasured uniform samples when the front
-/// has fewer unmeasured members than the batch (so the budget is spent).
-fn top_up(
-    mut picks: Vec<Configuration>,
-    n: usize,
-    measured: &HashSet<Configuration>,
-    space: &Space,
-    rng: &mut rand_chacha::ChaCha8Rng,
-) -> Result<Vec<Configuration>, OptimizerError> {
-    let room = (space.size() as usize).saturating_sub(measured.len());
-    let mut tries = 0;
-    while picks.len() < n.min(room) && tries < 10_000 {
-        tries += 1;
-        let c = space.sample(rng)?;
-        if !measured.contains(&c) && !picks.contains(&c) {
-            picks.push(c);
-        }
-    }
-    Ok(picks)
 }

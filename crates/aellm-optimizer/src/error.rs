@@ -24,6 +24,16 @@ pub enum OptimizerError {
         /// Parser message.
         message: String,
     },
+    /// An evaluator panicked instead of returning an `EvalError`.
+    #[error(
+        "evaluator `{evaluator}` panicked while measuring {configuration}; evaluators must return EvalError for what they cannot measure"
+    )]
+    EvaluatorPanicked {
+        /// The evaluator's name.
+        evaluator: String,
+        /// The configuration it was measuring.
+        configuration: String,
+    },
     /// The search engine refused a setting or a batch.
     #[error("search: {0}")]
     Search(#[from] aellm_nsga2::Nsga2Error),

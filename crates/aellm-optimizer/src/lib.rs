@@ -20,6 +20,7 @@ mod error;
 pub mod feasibility;
 pub mod observer;
 pub mod predictor;
+pub mod refinement;
 pub mod report;
 mod result;
 pub mod runner;

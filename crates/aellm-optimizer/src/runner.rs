@@ -26,8 +26,8 @@ pub struct Runner<'a> {
 /// What a call to [`Runner::measure`] got.
 #[derive(Debug, Clone, Default)]
 pub struct Measured {
-    /// One evaluation per configuration asked for, in order, up to where the
-    /// time budget stopped it.
+    /// One evaluation per configuration asked for, in order, less those the
+    /// time budget left unmeasured.
     pub evaluations: Vec<Evaluation>,
     /// Whether the time budget cut the list short.
     pub out_of_time: bool,
@@ -70,33 +70,73 @@ impl<'a> Runner<'a> {
     }
 
     /// Evaluates each configuration once: a stored evaluation is reused, a
-    /// new one is recorded in the study before the next starts. Failures are
-    /// recorded like successes. Stops early, keeping what it has, when the
+    /// new one is recorded in the study the moment it exists. Failures are
+    /// recorded like successes. Up to [`Evaluator::parallelism`] new
+    /// evaluations run at once. Stops early, keeping what it has, when the
     /// time budget is spent.
     pub fn measure(
         &self,
         configurations: &[Configuration],
         phase: &str,
     ) -> Result<Measured, OptimizerError> {
+        let width = self.evaluator.parallelism().max(1);
         let mut out = Measured::default();
-        for c in configurations {
+        let mut pending: Vec<(usize, Configuration)> = Vec::new();
+        let mut done: Vec<Option<Evaluation>> = vec![None; configurations.len()];
+        for (i, c) in configurations.iter().enumerate() {
             if let Some(r) = self.study.lookup(&self.key, c)? {
                 self.observer.evaluated(&r.evaluation, true);
-                out.evaluations.push(r.evaluation);
-                continue;
+                done[i] = Some(r.evaluation);
+            } else {
+                pending.push((i, *c));
             }
+        }
+        for wave in pending.chunks(width) {
             if self.out_of_time() {
                 out.out_of_time = true;
                 break;
             }
-            let e = Evaluation::run(self.evaluator, *c, self.scenario);
-            self.study.record(&self.key, &e, phase)?;
-            self.fresh
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.observer.evaluated(&e, false);
-            out.evaluations.push(e);
+            let results: Vec<Result<Evaluation, OptimizerError>> = if wave.len() == 1 {
+                vec![self.evaluate_and_record(&wave[0].1, phase)]
+            } else {
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = wave
+                        .iter()
+                        .map(|(_, c)| (c, s.spawn(move || self.evaluate_and_record(c, phase))))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|(c, h)| {
+                            h.join().unwrap_or_else(|_| {
+                                Err(OptimizerError::EvaluatorPanicked {
+                                    evaluator: self.evaluator.name(),
+                                    configuration: c.to_string(),
+                                })
+                            })
+                        })
+                        .collect()
+                })
+            };
+            for ((i, _), r) in wave.iter().zip(results) {
+                done[*i] = Some(r?);
+            }
         }
+        // In the order asked for, less those the time budget cut.
+        out.evaluations = done.into_iter().flatten().collect();
         Ok(out)
+    }
+
+    fn evaluate_and_record(
+        &self,
+        c: &Configuration,
+        phase: &str,
+    ) -> Result<Evaluation, OptimizerError> {
+        let e = Evaluation::run(self.evaluator, *c, self.scenario);
+        self.study.record(&self.key, &e, phase)?;
+        self.fresh
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.observer.evaluated(&e, false);
+        Ok(e)
     }
 
     /// Every evaluation stored for this scenario and evaluator.
@@ -170,5 +210,59 @@ mod tests {
         let m = r.measure(&contract::configs(3), "initial").unwrap();
         assert!(m.out_of_time && m.evaluations.is_empty());
         assert_eq!(ev.0.load(Ordering::SeqCst), 0);
+    }
+
+    /// Waits (up to a second) until `width` evaluations are in flight at once.
+    struct Concurrent {
+        width: usize,
+        in_flight: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    impl Evaluator for Concurrent {
+        fn name(&self) -> String {
+            "concurrent".into()
+        }
+        fn parallelism(&self) -> usize {
+            self.width
+        }
+        fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            let start = Instant::now();
+            while self.in_flight.load(Ordering::SeqCst) < self.width
+                && self.most.load(Ordering::SeqCst) < self.width
+                && start.elapsed().as_secs_f64() < 1.0
+            {
+                std::thread::yield_now();
+            }
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let o = Objectives {
+                accuracy: 0.5,
+                latency_ms: 1.0,
+                memory_gb: 1.0,
+                energy_j: 1.0,
+            };
+            Ok(Measurement::new(o, Provenance::Measured, "concurrent"))
+        }
+    }
+
+    #[test]
+    fn evaluators_that_allow_it_run_side_by_side_and_keep_the_order() {
+        let s = contract::scenario();
+        let study = MemoryStudy::new();
+        let ev = Concurrent {
+            width: 3,
+            in_flight: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+        };
+        let cs = contract::configs(7);
+        let r = Runner::new(&ev, &study, &s, &Silent, None);
+        let m = r.measure(&cs, "initial").unwrap();
+        assert_eq!(ev.most.load(Ordering::SeqCst), 3);
+        let got: Vec<Configuration> = m.evaluations.iter().map(|e| e.configuration).collect();
+        assert_eq!(got, cs);
+        assert_eq!(r.all().unwrap().len(), 7);
+        assert_eq!(r.fresh_evaluations(), 7);
     }
 }

@@ -82,6 +82,14 @@ pub trait Evaluator: Send + Sync {
             .map(|c| self.evaluate(c, scenario))
             .collect()
     }
+
+    /// How many evaluations may run at once. The default, 1, suits
+    /// evaluators that time work on this machine, where runs side by side
+    /// would distort each other's latency and energy; evaluators that look
+    /// figures up or measure on other machines return more.
+    fn parallelism(&self) -> usize {
+        1
+    }
 }
 
 // Forward through references and smart pointers so `&dyn Evaluator`,
@@ -97,6 +105,9 @@ macro_rules! forward_evaluator {
             }
             fn evaluate_batch(&self, cs: &[Configuration], s: &Scenario) -> Vec<Result<Measurement, EvalError>> {
                 (**self).evaluate_batch(cs, s)
+            }
+            fn parallelism(&self) -> usize {
+                (**self).parallelism()
             }
         }
     )*};
