@@ -23,7 +23,10 @@ use std::time::{Duration, Instant};
 pub struct AeLlmParams {
     /// Real evaluations in all (the default configuration included).
     pub budget: usize,
-    /// Share of the budget spent on the initial random sample.
+    /// Share of the budget spent on the initial random sample. The default,
+    /// 0.4, leaves most of the budget to refinement: on the narrowed space of
+    /// `examples/narrowed_space.rs` it found more of the true front than 0.5
+    /// or 0.6 did at the same budget.
     pub initial_fraction: f64,
     /// Refinement rounds after the first search (the paper: 3).
     pub refine_rounds: usize,
@@ -46,7 +49,7 @@ impl Default for AeLlmParams {
     fn default() -> Self {
         AeLlmParams {
             budget: 40,
-            initial_fraction: 0.6,
+            initial_fraction: 0.4,
             refine_rounds: 3,
             acquisition: Acquisition::default(),
             search: SearchParams::default(),
