@@ -12,6 +12,7 @@
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
 use aellm::optimizer::baselines::{BaselineRuns, compare, run_baselines};
 use aellm::optimizer::observer::Silent;
+use aellm::optimizer::refinement::Acquisition;
 use aellm::optimizer::study::SqliteStudy;
 use aellm::optimizer::{AeLlm, AeLlmParams, BaselineRow, OptimizationResult};
 
@@ -114,6 +115,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 p.search.hierarchical_crossover = false;
                 p
             }),
+            (
+                "refinement by uncertainty (σ) alone".into(),
+                AeLlmParams {
+                    acquisition: Acquisition::Uncertainty,
+                    ..base.clone()
+                },
+            ),
         ];
         for rounds in [0, 1, 2, 4, 5] {
             variants.push((
