@@ -27,6 +27,7 @@ mod gptq;
 mod grid;
 mod linear;
 mod matrix;
+pub mod nf4;
 mod rtn;
 mod smoothquant;
 
