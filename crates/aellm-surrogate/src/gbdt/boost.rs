@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::loss::Loss;
 use crate::tree::Grower;
 use ndarray::{ArrayView1, ArrayView2, Axis};
+use rand::Rng;
 use rand::SeedableRng;
 use rand::seq::{SliceRandom, index};
 use rand_chacha::ChaCha8Rng;
@@ -50,8 +51,7 @@ pub(crate) fn boost<L: Loss>(
     let mut grower = Grower::new(&binned, &mapper, params.grow_params());
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
 
-    let n_rows = ((n as f64 * params.subsample).round() as usize).clamp(1, n);
-    let n_cols = ((p as f64 * params.colsample).round() as usize).clamp(1, p);
+    let n_cols = colsample_count(params.colsample, p);
     let mut grad = vec![0.0; n];
     let mut hess = vec![0.0; n];
     let mut gh = vec![[0.0; 2]; n];
@@ -75,12 +75,13 @@ pub(crate) fn boost<L: Loss>(
             *e = [g, h];
         }
         rows.clear();
-        if n_rows == n {
+        if params.subsample >= 1.0 {
             rows.extend(0..n as u32);
         } else {
-            rows.extend(index::sample(&mut rng, n, n_rows).iter().map(|i| i as u32));
-            // Ascending rows read the bin columns in order.
-            rows.sort_unstable();
+            // XGBoost's uniform sampling: each row independently (so the
+            // count varies from tree to tree); ascending rows read the bin
+            // columns in order.
+            rows.extend((0..n as u32).filter(|_| rng.random_bool(params.subsample)));
         }
         features.clear();
         if n_cols == p {
@@ -160,4 +161,24 @@ fn boost_with_holdout<L: Loss>(
         start,
         Some((xv.view(), yv.view())),
     )
+}
+
+/// Features drawn per tree: `⌊colsample · p⌋`, at least 1, computed in `f32`
+/// as XGBoost's `colsample_bytree` does (0.8 of 11 features is 8, not 9).
+fn colsample_count(colsample: f64, p: usize) -> usize {
+    ((colsample as f32 * p as f32).floor() as usize).clamp(1, p.max(1))
+}
+
+#[cfg(test)]
+mod sampling_tests {
+    use super::colsample_count;
+
+    #[test]
+    fn colsample_rounds_down_like_xgboost() {
+        assert_eq!(colsample_count(0.8, 11), 8);
+        assert_eq!(colsample_count(0.8, 10), 8);
+        assert_eq!(colsample_count(0.7, 10), 7);
+        assert_eq!(colsample_count(0.01, 10), 1);
+        assert_eq!(colsample_count(1.0, 11), 11);
+    }
 }

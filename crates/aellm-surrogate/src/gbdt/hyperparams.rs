@@ -130,11 +130,15 @@ impl<L: Loss> GbdtParams<L> {
         min_child_weight: f64
     );
     setter!(
-        /// Fraction of rows drawn (without replacement) for each tree, in (0, 1].
+        /// Chance of each row to be used by a tree, in (0, 1]: XGBoost's
+        /// `subsample` (rows drawn independently per tree, without
+        /// replacement, so about this fraction of them).
         subsample: f64
     );
     setter!(
-        /// Fraction of features drawn for each tree, in (0, 1].
+        /// Fraction of features drawn for each tree, in (0, 1]: XGBoost's
+        /// `colsample_bytree` (⌊colsample · features⌋ of them, at least one,
+        /// drawn anew per tree and used at every node of it).
         colsample: f64
     );
     setter!(

@@ -83,6 +83,8 @@ pub(crate) struct Split {
     /// Rows with bin ≤ `bin` go left.
     pub bin: u8,
     pub gain: f64,
+    /// `2 (gain + γ)` rounded to f32: what candidates are compared by.
+    pub key: f32,
     pub left: Bin,
     pub right: Bin,
 }
@@ -119,12 +121,19 @@ impl Search<'_> {
             return false;
         }
         let gr = self.total[0] - gl;
-        let gain = 0.5 * (rule.score(gl, hl) + rule.score(gr, hr) - self.parent) - rule.gamma;
-        if gain > self.best.map_or(0.0, |b| b.gain) {
+        let change = rule.score(gl, hl) + rule.score(gr, hr) - self.parent;
+        let gain = 0.5 * change - rule.gamma;
+        // XGBoost keeps split gains as f32 and replaces its best only on a
+        // strictly larger one, so mirror-image splits (equal gains up to
+        // summation rounding) go to the lowest feature and bin, not to
+        // whichever rounding favoured.
+        let key = change as f32;
+        if gain > 0.0 && self.best.is_none_or(|b| key > b.key) {
             self.best = Some(Split {
                 feature,
                 bin,
                 gain,
+                key,
                 left,
                 right: [gr, hr],
             });
@@ -244,6 +253,32 @@ mod tests {
             let by_sort = rule.best_split_sorted(&binned, &gh, &rows, &features, total, &mut Vec::new());
             let key = |s: Option<Split>| s.map(|s| (s.feature, s.bin, s.left, s.right));
             prop_assert_eq!(key(by_hist), key(by_sort));
+        }
+
+        /// A mirrored copy of a feature offers the same partitions, with
+        /// gains equal up to summation rounding: as in XGBoost, the lower
+        /// feature wins every such tie.
+        #[test]
+        fn mirrored_feature_ties_go_to_the_lower_feature(
+            values in prop::collection::vec(0u8..60, 8..80),
+            grads in prop::collection::vec(-1.0f64..1.0, 80),
+        ) {
+            let n = values.len();
+            let x = Array2::from_shape_fn((n, 2), |(r, c)| {
+                let v = f64::from(values[r]);
+                if c == 0 { -v } else { v }
+            });
+            let mapper = BinMapper::fit(&x, 256);
+            let binned = mapper.transform(&x);
+            let gh: Vec<Bin> = grads[..n].iter().map(|&g| [g * 0.1, 1.0]).collect();
+            let rows: Vec<u32> = (0..n as u32).collect();
+            let total = gh.iter().fold([0.0, 0.0], |a, e| [a[0] + e[0], a[1] + e[1]]);
+            let rule = SplitRule { lambda: 1.0, gamma: 0.0, min_child_weight: 1.0 };
+            let mut hist = vec![[0.0; 2]; binned.total_bins()];
+            build(&mut hist, &binned, &gh, &rows, &[0, 1]);
+            if let Some(split) = rule.best_split(&hist, &binned, &[0, 1], total) {
+                prop_assert_eq!(split.feature, 0);
+            }
         }
     }
 }
