@@ -7,7 +7,8 @@
 //! The pipeline of one evaluation ([`HarnessEvaluator`]):
 //! [`base`] (a small MHA, dense LM pretrained once and cached) →
 //! [`convert`] (GQA/MQA pooling, MLA factorisation, MoEfication or
-//! upcycling) → [`finetune`] (a short fine-tune) → [`inference`] (KV-cache
+//! upcycling) → [`finetune`] (a short fine-tune: full, LoRA, RSLoRA, DoRA or
+//! QLoRA, adapters merged afterwards) → [`inference`] (KV-cache
 //! layout, [`quant`]ization) → [`metrics`] (accuracy on the [`tasks`] test
 //! split, latency, memory, energy).
 //!

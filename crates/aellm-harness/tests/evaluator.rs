@@ -93,6 +93,7 @@ fn every_stage_value_yields_a_valid_measurement_and_the_store_answers_repeats() 
     };
     let full = FineTuning::full();
     let lora = FineTuning::low_rank(FineTuneMethod::Lora, 8, 16.0);
+    let qlora = FineTuning::low_rank(FineTuneMethod::Qlora, 4, 8.0);
     let dense = Moe::Dense;
     let cases = [
         config(Mha, dense, full, Fp16, None, Full),
@@ -121,7 +122,7 @@ fn every_stage_value_yields_a_valid_measurement_and_the_store_answers_repeats() 
                 experts: 4,
                 top_k: 2,
             },
-            full,
+            qlora,
             Int4,
             Some(Awq),
             Full,
@@ -155,9 +156,20 @@ fn every_stage_value_yields_a_valid_measurement_and_the_store_answers_repeats() 
         for k in ["kv_cache_bytes", "weight_bytes", "ffn_macs_per_token"] {
             assert!(m.extra[k].value > 0.0, "{c}: {k}");
         }
+        // Every fine-tuning method runs as itself, with its cost figures.
+        assert!(!m.extra.contains_key("finetune_method_substituted"));
+        for k in [
+            "finetune_trainable_parameters",
+            "finetune_optimizer_state_bytes",
+            "finetune_peak_bytes",
+            "finetune_seconds_per_step",
+        ] {
+            assert!(m.extra[k].value > 0.0, "{c}: {k}");
+        }
         assert_eq!(
-            m.extra.contains_key("finetune_method_substituted"),
-            c.fine_tuning.method != FineTuneMethod::Full
+            m.extra["finetune_peak_bytes"].provenance,
+            Provenance::Measured,
+            "{c}: the allocator is installed"
         );
     }
     // The repeat comes from the store, identical.

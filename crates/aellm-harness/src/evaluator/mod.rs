@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// Changes whenever the harness measures differently; part of every stored key.
-pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m1");
+pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m2");
 
 /// Measures a configuration on a real candle model: converts the cached
 /// pretrained base to the configuration's architecture, fine-tunes it

@@ -2,7 +2,7 @@
 
 use crate::base::BaseRecipe;
 use crate::convert::MoeConversion;
-use crate::finetune::TrainRecipe;
+use crate::finetune::{AdapterRates, AdapterTargets, FinetuneOptions, TrainRecipe};
 use crate::metrics::LatencyOptions;
 use crate::quant::BLOCK_SIZE;
 use serde::{Deserialize, Serialize};
@@ -19,8 +19,15 @@ pub struct HarnessOptions {
     /// The base model for the default `aellm-tiny` scenario model; other
     /// scenario models reuse its training recipe with their own shape.
     pub base: BaseRecipe,
-    /// The short fine-tune after the architecture conversion.
+    /// The short fine-tune after the architecture conversion: steps, batch,
+    /// data order, and full fine-tuning's learning rate.
     pub finetune: TrainRecipe,
+    /// The LoRA family's learning rates.
+    #[serde(default)]
+    pub adapter_rates: AdapterRates,
+    /// Which layers get LoRA-family adapters.
+    #[serde(default)]
+    pub adapter_targets: AdapterTargets,
     /// How a dense FFN becomes experts.
     pub moe_conversion: MoeConversion,
     /// Width of MLA's decoupled RoPE part, as a fraction of the head width.
@@ -60,13 +67,9 @@ impl Default for HarnessOptions {
             cache_dir: default_cache_dir(),
             store_measurements: true,
             base: BaseRecipe::tiny(),
-            finetune: TrainRecipe {
-                steps: 60,
-                batch: 16,
-                lr: 1e-3,
-                seed: 1,
-                ..TrainRecipe::default()
-            },
+            finetune: FinetuneOptions::default().recipe,
+            adapter_rates: AdapterRates::default(),
+            adapter_targets: AdapterTargets::default(),
             moe_conversion: MoeConversion::Moefication,
             mla_rope_fraction: 0.5,
             test_examples: 100,
@@ -80,6 +83,16 @@ impl Default for HarnessOptions {
 }
 
 impl HarnessOptions {
+    /// The fine-tuning stage's options.
+    pub fn finetune_options(&self) -> FinetuneOptions {
+        FinetuneOptions {
+            recipe: self.finetune,
+            rates: self.adapter_rates,
+            targets: self.adapter_targets,
+            ..FinetuneOptions::default()
+        }
+    }
+
     /// Defaults with another cache directory.
     pub fn with_cache_dir(dir: impl Into<PathBuf>) -> Self {
         HarnessOptions {

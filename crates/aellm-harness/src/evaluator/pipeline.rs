@@ -1,10 +1,9 @@
 //! One evaluation, stage by stage.
 
 use super::HarnessEvaluator;
-use crate::checkpoint;
 use crate::convert::{self, Weights};
 use crate::error::{HarnessError, Result};
-use crate::finetune::finetune;
+use crate::finetune::{FinetuneReport, finetune};
 use crate::inference;
 use crate::metrics::{self, EnergyMeter, accuracy};
 use crate::model::{
@@ -67,6 +66,52 @@ fn activation_estimate(cfg: &ModelConfig, p: usize) -> usize {
     4 * (p * (4 * cfg.hidden + 3 * ffn + cfg.vocab) + 2 * cfg.heads * p * p)
 }
 
+/// The fine-tuning stage's figures: losses and what it cost.
+fn finetune_figures(extra: &mut BTreeMap<String, Figure>, ft: &FinetuneReport) {
+    let c = &ft.cost;
+    let mut put = |k: &str, f: Figure| {
+        extra.insert(k.into(), f);
+    };
+    put("finetune_loss_first", Figure::measured(ft.train.first_loss));
+    put("finetune_loss_last", Figure::measured(ft.train.last_loss));
+    let trainable = Figure::measured(c.trainable_parameters as f64).with_how(format!(
+        "elements of the variables AdamW updates ({}; {} adapted layers)",
+        ft.method,
+        ft.adapted.len()
+    ));
+    put("trainable_parameters", trainable.clone());
+    put("finetune_trainable_parameters", trainable);
+    put(
+        "finetune_optimizer_state_bytes",
+        Figure::measured(c.optimizer_state_bytes as f64).with_how(
+            "computed from the trainable elements: candle's AdamW holds two f32 moments each",
+        ),
+    );
+    put(
+        "finetune_peak_bytes",
+        if c.peak_measured {
+            Figure::measured(c.peak_bytes as f64).with_how(
+                "weights as held while training (tensor bytes) + counting-allocator \
+                 high-water mark over the training loop (gradients, AdamW moments, activations)",
+            )
+        } else {
+            Figure::estimated(
+                c.peak_bytes as f64,
+                "weights as held + a gradient and two AdamW moments per trainable element \
+                 (f32), activations not included (install aellm_harness::CountingAllocator \
+                 on a CPU to measure)",
+            )
+        },
+    );
+    put(
+        "finetune_seconds_per_step",
+        Figure::measured(c.seconds_per_step).with_how(format!(
+            "training-loop wall-clock over {} steps",
+            ft.train.steps
+        )),
+    );
+}
+
 impl HarnessEvaluator {
     pub(crate) fn run(&self, c: &Configuration, s: &Scenario) -> Result<Measurement> {
         let start = Instant::now();
@@ -83,36 +128,20 @@ impl HarnessEvaluator {
         // Architecture stage, then the short fine-tune that recovers accuracy.
         let t = Instant::now();
         let (cfg, w) = convert_architecture(self, &recipe.model, &base_w, c)?;
-        let (vm, model) = checkpoint::trainable(cfg, &w, &self.device)?;
+        let (tuned, ft) = finetune(
+            &c.fine_tuning,
+            cfg,
+            &w,
+            &task.train,
+            &o.finetune_options(),
+            &self.device,
+        )?;
         drop(w);
-        let ft = finetune(&c.fine_tuning, &vm, &model, &task.train, &o.finetune)?;
         extra.insert(
             "finetune_seconds".into(),
             Figure::measured(t.elapsed().as_secs_f64()),
         );
-        extra.insert(
-            "finetune_loss_first".into(),
-            Figure::measured(ft.train.first_loss),
-        );
-        extra.insert(
-            "finetune_loss_last".into(),
-            Figure::measured(ft.train.last_loss),
-        );
-        extra.insert(
-            "trainable_parameters".into(),
-            Figure::measured(ft.trainable_parameters as f64),
-        );
-        if ft.applied != c.fine_tuning.method {
-            extra.insert(
-                "finetune_method_substituted".into(),
-                Figure::measured(1.0).with_how(format!(
-                    "{} is not built yet (issue 6): a full fine-tune ran instead",
-                    c.fine_tuning.method
-                )),
-            );
-        }
-        let tuned = checkpoint::weights_of(&vm)?;
-        drop((vm, model));
+        finetune_figures(&mut extra, &ft);
 
         // Inference stage: KV-cache layout, calibration, quantization.
         let t = Instant::now();

@@ -3,6 +3,7 @@
 use crate::error::{HarnessError, Result};
 use crate::model::Transformer;
 use crate::tasks::{Example, batch};
+use candle_core::Var;
 use candle_core::{D, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 use rand::SeedableRng;
@@ -83,6 +84,17 @@ pub fn train_mixture(
     sources: &[&[Example]],
     recipe: &TrainRecipe,
 ) -> Result<TrainReport> {
+    train_vars(vm.all_vars(), model, sources, recipe)
+}
+
+/// Trains only `vars` (variables of `model`; everything else stays frozen)
+/// on a mixture of sources, as [`train_mixture`] does.
+pub fn train_vars(
+    vars: Vec<Var>,
+    model: &Transformer,
+    sources: &[&[Example]],
+    recipe: &TrainRecipe,
+) -> Result<TrainReport> {
     if sources.is_empty() || sources.iter().any(|d| d.is_empty()) || recipe.batch == 0 {
         return Err(HarnessError::Invalid(
             "training needs examples in every source and a batch of at least 1".into(),
@@ -91,7 +103,7 @@ pub fn train_mixture(
     let start = Instant::now();
     let device = model.embed.device().clone();
     let mut opt = AdamW::new(
-        vm.all_vars(),
+        vars,
         ParamsAdamW {
             lr: recipe.lr,
             weight_decay: recipe.weight_decay,

@@ -1,6 +1,9 @@
-//! A linear layer without bias, dense (trainable) or quantized (inference).
+//! A linear layer without bias: dense (trainable), adapted (a frozen weight
+//! plus a low-rank update, for fine-tuning) or quantized (inference).
 
+use super::adapter::Adapted;
 use crate::quant::QuantizedLinear;
+use crate::quant::nf4::Nf4Linear;
 use candle_core::{Module, Result, Tensor};
 
 /// A bias-free linear layer `x [.., in] -> [.., out]`.
@@ -20,6 +23,12 @@ pub enum Linear {
         /// Runtime input divisor `[in]`.
         input_scale: Option<Tensor>,
     },
+    /// A frozen weight with a LoRA-family adapter (fine-tuning only; merged
+    /// back to [`Linear::Dense`] before serving).
+    Adapted(Box<Adapted>),
+    /// A frozen NF4 weight without an adapter: QLoRA's 4-bit base where no
+    /// adapter goes (fine-tuning only; dequantized before serving).
+    Nf4(Nf4Linear),
 }
 
 impl Linear {
@@ -32,7 +41,7 @@ impl Linear {
     pub fn weight(&self) -> Option<&Tensor> {
         match self {
             Linear::Dense(l) => Some(l.weight()),
-            Linear::Quantized { .. } => None,
+            Linear::Quantized { .. } | Linear::Adapted(_) | Linear::Nf4(_) => None,
         }
     }
 
@@ -44,6 +53,8 @@ impl Linear {
                 linear,
                 input_scale,
             } => linear.weight_bytes() + input_scale.as_ref().map_or(0, tensor_bytes),
+            Linear::Adapted(a) => a.weight_bytes(),
+            Linear::Nf4(q) => q.weight().bytes(),
         }
     }
 
@@ -52,6 +63,8 @@ impl Linear {
         match self {
             Linear::Dense(l) => l.weight().dim(0),
             Linear::Quantized { linear, .. } => Ok(linear.out_features()),
+            Linear::Adapted(a) => a.out_dim(),
+            Linear::Nf4(q) => Ok(q.weight().out_dim()),
         }
     }
 }
@@ -68,6 +81,8 @@ impl Module for Linear {
                 linear,
                 input_scale: Some(s),
             } => linear.forward(&x.broadcast_div(s)?),
+            Linear::Adapted(a) => a.forward(x),
+            Linear::Nf4(q) => q.forward(x),
         }
     }
 }

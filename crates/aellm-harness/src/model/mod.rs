@@ -5,6 +5,7 @@
 //! `rope` return no gradient (candle issues #2168, #3011, #3752), so every
 //! part here is written with ops that have a backward pass.
 
+mod adapter;
 mod attention;
 mod calibration;
 mod config;
@@ -18,6 +19,7 @@ mod norm;
 mod rope;
 mod transformer;
 
+pub use adapter::{Adapted, AdapterKind, Frozen, row_norms};
 pub use attention::{Attention, attend};
 pub use calibration::Recorder;
 pub use config::{AttentionConfig, FfnConfig, ModelConfig};
@@ -29,7 +31,7 @@ pub use mla::LatentAttention;
 pub use moe::{Moe, MoeOutput};
 pub use norm::RmsNorm;
 pub use rope::{Rope, causal_mask};
-pub use transformer::{AttentionLayer, Block, FfnLayer, Output, Transformer};
+pub use transformer::{AttentionLayer, Block, FfnLayer, LinearRole, Output, Transformer};
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -31,6 +31,17 @@ pub enum FfnLayer {
     Moe(Moe),
 }
 
+/// What a block's linear layer does, for choosing where adapters go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum LinearRole {
+    /// An attention projection (q, k, v, o; MLA's down/up projections).
+    Attention,
+    /// An FFN projection (gate, up, down; every expert's).
+    Ffn,
+    /// An MoE router.
+    Router,
+}
+
 /// One transformer block.
 #[derive(Debug, Clone)]
 pub struct Block {
@@ -274,6 +285,44 @@ impl Transformer {
         v
     }
 
+    /// Every linear layer of every block (not the LM head), with the name its
+    /// weight has in a checkpoint less the `.weight` suffix
+    /// (`layers.0.attn.q`) and its role.
+    pub fn linears_mut(&mut self) -> Vec<(String, LinearRole, &mut Linear)> {
+        let mut v = Vec::new();
+        for (i, b) in self.blocks.iter_mut().enumerate() {
+            let p = format!("layers.{i}");
+            let mut attn = |n: &str, l| v.push((format!("{p}.attn.{n}"), LinearRole::Attention, l));
+            match &mut b.attn {
+                AttentionLayer::Standard(a) => {
+                    attn("q", &mut a.q);
+                    attn("k", &mut a.k);
+                    attn("v", &mut a.v);
+                    attn("o", &mut a.o);
+                }
+                AttentionLayer::Latent(a) => {
+                    attn("q", &mut a.q);
+                    attn("q_rope", &mut a.q_rope);
+                    attn("kv_down", &mut a.kv_down);
+                    attn("k_rope", &mut a.k_rope);
+                    attn("k_up", &mut a.k_up);
+                    attn("v_up", &mut a.v_up);
+                    attn("o", &mut a.o);
+                }
+            }
+            match &mut b.ffn {
+                FfnLayer::Dense(f) => v.extend(swiglu(format!("{p}.ffn"), f)),
+                FfnLayer::Moe(m) => {
+                    v.push((format!("{p}.ffn.router"), LinearRole::Router, &mut m.router));
+                    for (e, f) in m.experts.iter_mut().enumerate() {
+                        v.extend(swiglu(format!("{p}.ffn.experts.{e}"), f));
+                    }
+                }
+            }
+        }
+        v
+    }
+
     /// Mean experts run per token over every MoE layer, from the routing counters.
     pub fn measured_experts_per_token(&self) -> Option<f64> {
         let v: Vec<f64> = self
@@ -286,4 +335,14 @@ impl Transformer {
             .collect();
         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     }
+}
+
+/// A SwiGLU's three linears, named under `n`.
+fn swiglu(n: String, f: &mut SwiGlu) -> [(String, LinearRole, &mut Linear); 3] {
+    [
+        ("gate", &mut f.gate),
+        ("up", &mut f.up),
+        ("down", &mut f.down),
+    ]
+    .map(|(k, l)| (format!("{n}.{k}"), LinearRole::Ffn, l))
 }

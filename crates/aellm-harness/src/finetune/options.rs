@@ -1,0 +1,76 @@
+//! What the fine-tuning stage trains, and how fast.
+
+use super::train::TrainRecipe;
+use aellm_space::FineTuneMethod;
+use serde::{Deserialize, Serialize};
+
+/// Which linear layers get adapters (LoRA family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdapterTargets {
+    /// Attention projections (q, k, v, o; MLA's projections).
+    pub attention: bool,
+    /// FFN projections (gate, up, down; every expert's).
+    pub ffn: bool,
+}
+
+impl Default for AdapterTargets {
+    /// Attention projections only, as Hu et al. (2022) do.
+    fn default() -> Self {
+        AdapterTargets {
+            attention: true,
+            ffn: false,
+        }
+    }
+}
+
+/// Peak learning rate of each adapter method (full fine-tuning uses the
+/// recipe's `lr`). Adapters start at `ΔW = 0` and hold few parameters, so
+/// they want a larger rate than full fine-tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AdapterRates {
+    /// LoRA.
+    pub lora: f64,
+    /// RSLoRA.
+    pub rslora: f64,
+    /// DoRA.
+    pub dora: f64,
+    /// QLoRA.
+    pub qlora: f64,
+}
+
+impl Default for AdapterRates {
+    fn default() -> Self {
+        AdapterRates {
+            lora: 5e-3,
+            rslora: 5e-3,
+            dora: 5e-3,
+            qlora: 5e-3,
+        }
+    }
+}
+
+/// Everything the fine-tuning stage needs beside the method.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FinetuneOptions {
+    /// Steps, batch, weight decay, data order; its `lr` is full fine-tuning's.
+    pub recipe: TrainRecipe,
+    /// The adapter methods' learning rates.
+    pub rates: AdapterRates,
+    /// Which layers get adapters.
+    pub targets: AdapterTargets,
+    /// Seed of the adapters' random `A`.
+    pub adapter_seed: u64,
+}
+
+impl FinetuneOptions {
+    /// The peak learning rate for `method`.
+    pub fn lr(&self, method: FineTuneMethod) -> f64 {
+        match method {
+            FineTuneMethod::Full => self.recipe.lr,
+            FineTuneMethod::Lora => self.rates.lora,
+            FineTuneMethod::Rslora => self.rates.rslora,
+            FineTuneMethod::Dora => self.rates.dora,
+            FineTuneMethod::Qlora => self.rates.qlora,
+        }
+    }
+}
