@@ -88,6 +88,13 @@ fn finetune_figures(extra: &mut BTreeMap<String, Figure>, ft: &FinetuneReport) {
         ),
     );
     put(
+        "finetune_weight_bytes",
+        Figure::measured(c.weight_bytes as f64).with_how(
+            "bytes of the weights the model holds while training (frozen base in its \
+             storage format, NF4 for QLoRA, plus adapters)",
+        ),
+    );
+    put(
         "finetune_peak_bytes",
         if c.peak_measured {
             Figure::measured(c.peak_bytes as f64).with_how(

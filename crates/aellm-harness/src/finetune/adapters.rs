@@ -14,6 +14,8 @@ use candle_core::{Device, Var};
 /// variables (adapters and DoRA magnitudes only) and the adapted layers' names.
 ///
 /// Routers never get adapters (PEFT's practice: routing stays as pretrained).
+/// Every layer without an adapter, the LM head included, becomes
+/// [`Linear::Frozen`], so no gradient is computed for its weight.
 /// For QLoRA every block linear but the routers is first quantized to NF4
 /// with double-quantized constants (the paper's storage); the targeted ones
 /// get adapters, the others stay frozen in NF4. The embedding, the norms
@@ -41,38 +43,39 @@ pub fn attach(
             LinearRole::Ffn => targets.ffn,
             LinearRole::Router => false,
         };
-        // QLoRA quantizes every block linear but the routers, adapted or not.
-        let quantized = ft.method == FineTuneMethod::Qlora && role != LinearRole::Router;
-        if !(wanted || quantized) {
-            continue;
-        }
         let w = l
             .weight()
             .ok_or_else(|| HarnessError::Invalid(format!("{name} is not a dense layer")))?
             .clone();
         let device = w.device().clone();
+        // QLoRA holds every block linear but the routers in NF4, adapted or not.
+        let base = if ft.method == FineTuneMethod::Qlora && role != LinearRole::Router {
+            let q = Nf4Linear::from_tensor(&w, Constants::DoubleQuantized)
+                .map_err(|e| HarnessError::Quant(format!("{name} to NF4: {e}")))?;
+            Frozen::Nf4(q)
+        } else {
+            Frozen::Dense(w)
+        };
+        if !wanted {
+            *l = Linear::Frozen(base);
+            continue;
+        }
         let s = seed.wrapping_add(k as u64);
-        let a = match ft.method {
-            FineTuneMethod::Dora => Adapted::dora(w, rank, scale, s)?,
-            FineTuneMethod::Lora | FineTuneMethod::Rslora => Adapted::lora(w, rank, scale, s)?,
-            FineTuneMethod::Qlora => {
-                let q = Nf4Linear::from_tensor(&w, Constants::DoubleQuantized)
-                    .map_err(|e| HarnessError::Quant(format!("{name} to NF4: {e}")))?;
-                if !wanted {
-                    *l = Linear::Nf4(q);
-                    continue;
-                }
-                Adapted::on(Frozen::Nf4(q), rank, scale, s, &device)?
-            }
-            FineTuneMethod::Full => {
+        let a = match (ft.method, base) {
+            (FineTuneMethod::Dora, Frozen::Dense(w)) => Adapted::dora(w, rank, scale, s)?,
+            (FineTuneMethod::Full, _) => {
                 return Err(HarnessError::Invalid(
                     "full fine-tuning takes no adapters".into(),
                 ));
             }
+            (_, base) => Adapted::on(base, rank, scale, s, &device)?,
         };
         vars.extend(a.trainable());
         *l = Linear::Adapted(Box::new(a));
         names.push(name);
+    }
+    if let Some(w) = model.lm_head.weight() {
+        model.lm_head = Linear::Frozen(Frozen::Dense(w.clone()));
     }
     if vars.is_empty() {
         return Err(HarnessError::Invalid(format!(
@@ -92,8 +95,10 @@ pub fn merge(model: &mut Transformer, w: &Weights, device: &Device) -> Result<We
     for (name, _, l) in model.linears_mut() {
         let merged = match l {
             Linear::Adapted(a) => a.merged()?.detach(),
-            Linear::Nf4(q) => q.weight().dequantize()?.to_device(device)?,
-            Linear::Dense(_) | Linear::Quantized { .. } => continue,
+            Linear::Frozen(Frozen::Nf4(q)) => q.weight().dequantize()?.to_device(device)?,
+            Linear::Frozen(Frozen::Dense(_)) | Linear::Dense(_) | Linear::Quantized { .. } => {
+                continue;
+            }
         };
         out.insert(format!("{name}.weight"), merged);
     }

@@ -361,7 +361,7 @@ fn qlora_keeps_the_base_in_four_bits() {
                 Frozen::Nf4(q) => q.weight().bytes(),
                 Frozen::Dense(_) => panic!("{name}: adapted base is not NF4"),
             },
-            Linear::Nf4(q) => q.weight().bytes(),
+            Linear::Frozen(Frozen::Nf4(q)) => q.weight().bytes(),
             _ => panic!("{name} is not quantized"),
         };
     }

@@ -16,55 +16,11 @@
 //! ([`Frozen::Nf4`]): the base is dequantized tile by tile inside its matmul
 //! and gradients reach the adapters through that op's backward pass.
 
+use super::frozen::Frozen;
 use super::linear::tensor_bytes;
-use crate::quant::nf4::Nf4Linear;
 use candle_core::{D, DType, Device, Module, Result, Tensor, Var};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Uniform};
-
-/// The frozen weight under the adapter.
-#[derive(Debug, Clone)]
-pub enum Frozen {
-    /// A full-precision `[out, in]` tensor (not a variable: it gets no gradient).
-    Dense(Tensor),
-    /// A 4-bit NormalFloat weight that stays quantized (QLoRA).
-    Nf4(Nf4Linear),
-}
-
-impl Frozen {
-    /// `x·Wᵀ`.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        match self {
-            Frozen::Dense(w) => candle_nn::Linear::new(w.clone(), None).forward(x),
-            Frozen::Nf4(q) => q.forward(x),
-        }
-    }
-
-    /// `W` as a dense f32 tensor on `device` (for merging and DoRA's norm;
-    /// NF4 is dequantized).
-    pub fn dense(&self, device: &Device) -> Result<Tensor> {
-        match self {
-            Frozen::Dense(w) => w.to_dtype(DType::F32)?.to_device(device),
-            Frozen::Nf4(q) => q.weight().dequantize()?.to_device(device),
-        }
-    }
-
-    /// `(out, in)`.
-    pub fn dims(&self) -> Result<(usize, usize)> {
-        match self {
-            Frozen::Dense(w) => w.dims2(),
-            Frozen::Nf4(q) => Ok((q.weight().out_dim(), q.weight().in_dim())),
-        }
-    }
-
-    /// Bytes the stored weight occupies (NF4: packed codes and constants).
-    pub fn bytes(&self) -> usize {
-        match self {
-            Frozen::Dense(w) => tensor_bytes(w),
-            Frozen::Nf4(q) => q.weight().bytes(),
-        }
-    }
-}
 
 /// Which update rule the adapter applies.
 #[derive(Debug, Clone)]

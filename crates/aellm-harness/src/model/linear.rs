@@ -2,8 +2,8 @@
 //! plus a low-rank update, for fine-tuning) or quantized (inference).
 
 use super::adapter::Adapted;
+use super::frozen::Frozen;
 use crate::quant::QuantizedLinear;
-use crate::quant::nf4::Nf4Linear;
 use candle_core::{Module, Result, Tensor};
 
 /// A bias-free linear layer `x [.., in] -> [.., out]`.
@@ -26,9 +26,10 @@ pub enum Linear {
     /// A frozen weight with a LoRA-family adapter (fine-tuning only; merged
     /// back to [`Linear::Dense`] before serving).
     Adapted(Box<Adapted>),
-    /// A frozen NF4 weight without an adapter: QLoRA's 4-bit base where no
-    /// adapter goes (fine-tuning only; dequantized before serving).
-    Nf4(Nf4Linear),
+    /// A frozen weight without an adapter, which gets no gradient: the
+    /// LoRA family's layers where no adapter goes (NF4 for QLoRA).
+    /// Fine-tuning only; written back as a dense weight before serving.
+    Frozen(Frozen),
 }
 
 impl Linear {
@@ -41,7 +42,7 @@ impl Linear {
     pub fn weight(&self) -> Option<&Tensor> {
         match self {
             Linear::Dense(l) => Some(l.weight()),
-            Linear::Quantized { .. } | Linear::Adapted(_) | Linear::Nf4(_) => None,
+            Linear::Quantized { .. } | Linear::Adapted(_) | Linear::Frozen(_) => None,
         }
     }
 
@@ -54,7 +55,7 @@ impl Linear {
                 input_scale,
             } => linear.weight_bytes() + input_scale.as_ref().map_or(0, tensor_bytes),
             Linear::Adapted(a) => a.weight_bytes(),
-            Linear::Nf4(q) => q.weight().bytes(),
+            Linear::Frozen(f) => f.bytes(),
         }
     }
 
@@ -64,7 +65,7 @@ impl Linear {
             Linear::Dense(l) => l.weight().dim(0),
             Linear::Quantized { linear, .. } => Ok(linear.out_features()),
             Linear::Adapted(a) => a.out_dim(),
-            Linear::Nf4(q) => Ok(q.weight().out_dim()),
+            Linear::Frozen(f) => Ok(f.dims()?.0),
         }
     }
 }
@@ -82,7 +83,7 @@ impl Module for Linear {
                 input_scale: Some(s),
             } => linear.forward(&x.broadcast_div(s)?),
             Linear::Adapted(a) => a.forward(x),
-            Linear::Nf4(q) => q.forward(x),
+            Linear::Frozen(f) => f.forward(x),
         }
     }
 }
