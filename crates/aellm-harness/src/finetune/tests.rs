@@ -419,3 +419,40 @@ fn qlora_adapters_get_gradients_through_the_quantized_matmul() {
         );
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// At any shape, rank and scale: an untrained LoRA adapter is the frozen
+    /// layer exactly, and a trained one (LoRA or DoRA) equals its merged weight.
+    #[test]
+    fn adapters_start_at_the_base_and_merge_exactly(
+        out in 1usize..24,
+        inp in 1usize..24,
+        rank in 1usize..8,
+        scale in 0.1f64..16.0,
+        dora: bool,
+        seed in 0u64..1000,
+    ) {
+        let w = Tensor::randn(0f32, 0.5, (out, inp), &CPU).unwrap();
+        let x = Tensor::randn(0f32, 1.0, (3, inp), &CPU).unwrap();
+        let fresh = Adapted::lora(w.clone(), rank, scale, seed).unwrap();
+        let base = Linear::dense(w.clone()).forward(&x).unwrap();
+        proptest::prop_assert_eq!(max_diff(&fresh.forward(&x).unwrap(), &base), 0.0);
+        let a = trained(&w, dora, rank, scale);
+        let merged = Linear::dense(a.merged().unwrap()).forward(&x).unwrap();
+        let y = a.forward(&x).unwrap();
+        let tol = 1e-4 * (1.0 + y.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap());
+        proptest::prop_assert!(max_diff(&y, &merged) < tol);
+    }
+}
+
+#[test]
+fn dora_keeps_a_zero_row_at_zero() {
+    let mut v = vec![0.3f32; 4 * 5];
+    v[5..10].fill(0.0);
+    let w = Tensor::from_vec(v, (4, 5), &CPU).unwrap();
+    let a = Adapted::dora(w.clone(), 2, 1.0, 0).unwrap();
+    // NaN would fail the comparison too.
+    assert!(max_diff(&a.merged().unwrap(), &w) < 1e-6);
+}

@@ -114,7 +114,8 @@ impl Adapted {
     /// detached when `detach`, as in training.
     fn dora_weight(&self, magnitude: &Var, detach: bool) -> Result<Tensor> {
         let v = (self.base.dense(self.a.device())? + self.delta()?)?;
-        let mut n = row_norms(&v)?;
+        // A zero row (m = 0 there) would give 0/0; the floor keeps it at zero.
+        let mut n = row_norms(&v)?.maximum(1e-12)?;
         if detach {
             n = n.detach();
         }
