@@ -173,8 +173,10 @@ impl HarnessEvaluator {
 }
 
 impl Evaluator for HarnessEvaluator {
+    /// The harness and its measurement version, so a study never mixes
+    /// figures from harnesses that measure differently.
     fn name(&self) -> String {
-        "aellm-harness".into()
+        HARNESS_VERSION.into()
     }
 
     fn evaluate(&self, c: &Configuration, s: &Scenario) -> Result<Measurement, EvalError> {
