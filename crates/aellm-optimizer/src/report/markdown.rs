@@ -34,6 +34,54 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("–".into(), |x| format!("{x:.digits$}"))
 }
 
+/// What fine-tuning each measured front member cost, next to its serving
+/// figures: the evaluator's extra figures named `finetune_*` (the harness
+/// reports trainable parameters, optimizer state, peak memory, time per step).
+fn fine_tuning_cost(s: &mut String, r: &OptimizationResult) {
+    let extras: Vec<(
+        &aellm_space::Configuration,
+        &std::collections::BTreeMap<String, aellm_space::Figure>,
+    )> = r
+        .measured_front
+        .iter()
+        .filter_map(|m| {
+            r.evaluations
+                .iter()
+                .find(|e| e.configuration == m.configuration)
+                .and_then(|e| e.measurement())
+                .map(|x| (&m.configuration, &x.extra))
+        })
+        .collect();
+    let keys: std::collections::BTreeSet<&str> = extras
+        .iter()
+        .flat_map(|(_, x)| x.keys())
+        .map(String::as_str)
+        .filter(|k| k.starts_with("finetune_"))
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## Fine-tuning cost of the measured front
+"
+    );
+    let header: Vec<&str> = keys
+        .iter()
+        .map(|k| k.trim_start_matches("finetune_"))
+        .collect();
+    let _ = writeln!(s, "| configuration | {} |", header.join(" | "));
+    let _ = writeln!(s, "|---|{}", "---|".repeat(keys.len()));
+    for (c, x) in extras {
+        let cells: Vec<String> = keys
+            .iter()
+            .map(|k| x.get(*k).map_or("–".into(), |f| num(f.value)))
+            .collect();
+        let _ = writeln!(s, "| {} | {} |", cell(c), cells.join(" | "));
+    }
+    s.push('\n');
+}
+
 /// The Markdown report.
 pub fn report(r: &OptimizationResult) -> String {
     let mut s = String::new();
@@ -150,6 +198,7 @@ pub fn report(r: &OptimizationResult) -> String {
         }
         s.push('\n');
     }
+    fine_tuning_cost(&mut s, r);
 
     if !r.baselines.is_empty() {
         let _ = writeln!(s, "## Baselines at the same evaluation budget\n");

@@ -101,11 +101,18 @@ pub(crate) mod sample {
                         reason: "out of memory, \"quoted\"".into(),
                     })
                 } else {
-                    Ok(Measurement::new(
+                    let mut m = Measurement::new(
                         member(i, Provenance::Measured).objectives,
                         Provenance::Measured,
                         "test",
-                    ))
+                    );
+                    if i == 1 {
+                        m.extra.insert(
+                            "finetune_trainable_parameters".into(),
+                            Figure::measured(13312.0),
+                        );
+                    }
+                    Ok(m)
                 },
             })
             .collect();
@@ -183,6 +190,15 @@ mod tests {
             &rows[5][error_col],
             "evaluation failed: out of memory, \"quoted\""
         );
+        // Extra figures get a column each, empty where not reported.
+        let extra_col = rd
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "finetune_trainable_parameters")
+            .unwrap();
+        assert_eq!(&rows[1][extra_col], "13312");
+        assert_eq!(&rows[0][extra_col], "");
 
         let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
         assert!(
@@ -207,5 +223,10 @@ mod tests {
             md.contains("fine-tuning is not measured yet")
                 && html.contains("fine-tuning is not measured yet")
         );
+        let cost = md
+            .split("## Fine-tuning cost of the measured front")
+            .nth(1)
+            .expect("the front's fine-tuning cost has a table");
+        assert!(cost.contains("trainable_parameters") && cost.contains("| 13312 |"));
     }
 }

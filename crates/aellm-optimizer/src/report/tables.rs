@@ -66,9 +66,17 @@ pub fn front_csv(r: &OptimizationResult) -> Result<Vec<u8>, csv::Error> {
 }
 
 /// `measurements.csv`: every evaluation of the study, failures included,
-/// with each figure's provenance.
+/// with each figure's provenance, then one column per extra figure any
+/// evaluation reported (fine-tuning cost, timings, …).
 pub fn measurements_csv(r: &OptimizationResult) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let extra_keys: std::collections::BTreeSet<&str> = r
+        .evaluations
+        .iter()
+        .filter_map(|e| e.measurement())
+        .flat_map(|m| m.extra.keys())
+        .map(String::as_str)
+        .collect();
     let mut h: Vec<&str> = CONFIG_HEADERS.to_vec();
     h.extend([
         "accuracy",
@@ -82,6 +90,7 @@ pub fn measurements_csv(r: &OptimizationResult) -> Result<Vec<u8>, csv::Error> {
         "error",
         "configuration_json",
     ]);
+    h.extend(extra_keys.iter().copied());
     w.write_record(&h)?;
     for e in &r.evaluations {
         let mut row: Vec<String> = configuration_columns(&e.configuration).to_vec();
@@ -98,6 +107,12 @@ pub fn measurements_csv(r: &OptimizationResult) -> Result<Vec<u8>, csv::Error> {
             }
         }
         row.push(e.configuration.key());
+        let extra = e.measurement().map(|m| &m.extra);
+        row.extend(extra_keys.iter().map(|k| {
+            extra
+                .and_then(|x| x.get(*k))
+                .map_or(String::new(), |f| f.value.to_string())
+        }));
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
