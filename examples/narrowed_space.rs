@@ -172,15 +172,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // The ground truth: every configuration, measured once and kept.
+    let harness = HarnessEvaluator::new(HarnessOptions::default());
     let dir = std::env::temp_dir().join("aellm-narrowed");
     std::fs::create_dir_all(&dir)?;
-    // One file per harness version: a newer harness measures afresh.
-    let version: String = aellm::harness::evaluator::HARNESS_VERSION
+    // One file per harness version and options: a harness that measures
+    // differently measures afresh.
+    let version: String = harness
+        .name()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let study = SqliteStudy::open(dir.join(format!("exhaustive-{version}.sqlite")))?;
-    let harness = HarnessEvaluator::new(HarnessOptions::default());
     let bar = ProgressBar::new(all.len() as u64);
     bar.set_style(ProgressStyle::with_template(
         "measuring all [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {wide_msg}",

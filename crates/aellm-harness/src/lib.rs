@@ -29,7 +29,7 @@
 //! ```
 //!
 //! On this project's 2-core CPU, pre-training the default base takes about
-//! three minutes once, and one evaluation about ten seconds; run
+//! 80 seconds once, and one evaluation about three seconds; run
 //! `cargo run --release --example harness_tour` for a table of figures.
 //! With the `cuda` feature, models run on GPU 0 and energy comes from NVML.
 #![deny(missing_docs)]

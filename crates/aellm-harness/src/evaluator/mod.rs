@@ -173,10 +173,13 @@ impl HarnessEvaluator {
 }
 
 impl Evaluator for HarnessEvaluator {
-    /// The harness and its measurement version, so a study never mixes
-    /// figures from harnesses that measure differently.
+    /// The harness, its measurement version and a fingerprint of its
+    /// options, so a study never mixes figures from harnesses that measure
+    /// differently.
     fn name(&self) -> String {
-        HARNESS_VERSION.into()
+        let options = serde_json::to_string(&self.options_fingerprint()).unwrap_or_default();
+        let hash = blake3::hash(options.as_bytes()).to_hex();
+        format!("{HARNESS_VERSION} (options {})", &hash[..8])
     }
 
     fn evaluate(&self, c: &Configuration, s: &Scenario) -> Result<Measurement, EvalError> {

@@ -59,7 +59,7 @@ pub fn default_cache_dir() -> PathBuf {
 }
 
 impl Default for HarnessOptions {
-    /// The default model, a 60-step fine-tune, 100 test examples, latency
+    /// The default model, a 60-step fine-tune, 400 test examples, latency
     /// with 2 warm-ups and 5 repeats (the paper's 10 and 100 would take
     /// minutes per configuration on a 2-core CPU), 10 W per core.
     fn default() -> Self {
@@ -72,7 +72,7 @@ impl Default for HarnessOptions {
             adapter_targets: AdapterTargets::default(),
             moe_conversion: MoeConversion::Moefication,
             mla_rope_fraction: 0.5,
-            test_examples: 100,
+            test_examples: 400,
             calibration_examples: 64,
             group_size: BLOCK_SIZE,
             latency: LatencyOptions::default(),

@@ -284,7 +284,7 @@ impl HarnessEvaluator {
             memory_gb: memory,
             energy_j: energy,
             extra,
-            evaluator: super::HARNESS_VERSION.into(),
+            evaluator: aellm_space::Evaluator::name(self),
         };
         m.check()
             .map_err(|e| HarnessError::Numerical(format!("measurement out of range: {e}")))?;

@@ -16,6 +16,11 @@
 //! | FP8 | none | E4M3 codes (u8) + one f32 scale per output channel |
 //! | INT8 | RTN, GPTQ, SmoothQuant (W8A8) | `Q8_0` blocks |
 //! | INT4 | RTN, GPTQ, AWQ | `Q4_0` blocks |
+//!
+//! QLoRA's frozen base during fine-tuning is a separate format, [`nf4`]: 4-bit NormalFloat
+//! codes in blocks of 64 with double-quantized scales, and a matmul whose backward reaches the
+//! input (candle's quantized matmul has none). It is merged back to dense weights before the
+//! inference stage quantizes them as above.
 
 mod awq;
 mod blocks;
