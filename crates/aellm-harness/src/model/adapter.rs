@@ -6,11 +6,10 @@
 //! `s = α/r` (LoRA) or `α/√r` (RSLoRA). The paper's `W ∈ R^{d×k}` acts as
 //! `W·x` with `d = out`, the same as ours.
 //!
-//! DoRA's "column-wise" norm `‖·‖_c` is over each column of the paper's
-//! `W ∈ R^{d×k}` applied as `x·W`, i.e. one norm per *output unit*: in our
-//! `[out, in]` layout, the L2 norm of each row, taken over the input
-//! dimension (as the reference implementation in PEFT does). The magnitude
-//! `m` is `[out]`.
+//! DoRA's "column-wise" norm `‖·‖_c`: the paper writes `m ∈ R^{1×k}`, and
+//! its authors' code (merged into PEFT) takes one norm per *output unit*:
+//! in our `[out, in]` layout, the L2 norm of each row, over the input
+//! dimension. We follow the code. The magnitude `m` is `[out]`.
 //!
 //! QLoRA (Dettmers et al. 2023) is LoRA over a frozen base held in NF4
 //! ([`Frozen::Nf4`]): the base is dequantized tile by tile inside its matmul
