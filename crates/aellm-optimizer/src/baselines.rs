@@ -167,20 +167,8 @@ pub fn compare(
                     &norm,
                 ))
             });
-        let points: Vec<Vec<f64>> = front
-            .iter()
-            .map(|(_, m)| {
-                norm.goodness(&m.objectives())
-                    .iter()
-                    .map(|g| 1.0 - g)
-                    .collect()
-            })
-            .collect();
-        let hv = if points.is_empty() {
-            Some(0.0)
-        } else {
-            aellm_nsga2::indicators::hypervolume(&points, &[1.1; 4]).ok()
-        };
+        let objectives: Vec<Objectives> = front.iter().map(|(_, m)| m.objectives()).collect();
+        let hv = Some(norm.hypervolume(&objectives)).filter(|h| h.is_finite());
         rows.push(BaselineRow {
             method: method.clone(),
             configuration: best.map(|b| b.0),

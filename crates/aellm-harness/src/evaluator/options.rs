@@ -2,7 +2,7 @@
 
 use crate::base::BaseRecipe;
 use crate::convert::MoeConversion;
-use crate::finetune::{AdapterRates, AdapterTargets, FinetuneOptions, TrainRecipe};
+use crate::finetune::FinetuneOptions;
 use crate::metrics::LatencyOptions;
 use crate::quant::BLOCK_SIZE;
 use serde::{Deserialize, Serialize};
@@ -20,14 +20,8 @@ pub struct HarnessOptions {
     /// scenario models reuse its training recipe with their own shape.
     pub base: BaseRecipe,
     /// The short fine-tune after the architecture conversion: steps, batch,
-    /// data order, and full fine-tuning's learning rate.
-    pub finetune: TrainRecipe,
-    /// The LoRA family's learning rates.
-    #[serde(default)]
-    pub adapter_rates: AdapterRates,
-    /// Which layers get LoRA-family adapters.
-    #[serde(default)]
-    pub adapter_targets: AdapterTargets,
+    /// learning rate per method, which layers get adapters.
+    pub finetune: FinetuneOptions,
     /// How a dense FFN becomes experts.
     pub moe_conversion: MoeConversion,
     /// Width of MLA's decoupled RoPE part, as a fraction of the head width.
@@ -67,9 +61,7 @@ impl Default for HarnessOptions {
             cache_dir: default_cache_dir(),
             store_measurements: true,
             base: BaseRecipe::tiny(),
-            finetune: FinetuneOptions::default().recipe,
-            adapter_rates: AdapterRates::default(),
-            adapter_targets: AdapterTargets::default(),
+            finetune: FinetuneOptions::default(),
             moe_conversion: MoeConversion::Moefication,
             mla_rope_fraction: 0.5,
             test_examples: 400,
@@ -83,16 +75,6 @@ impl Default for HarnessOptions {
 }
 
 impl HarnessOptions {
-    /// The fine-tuning stage's options.
-    pub fn finetune_options(&self) -> FinetuneOptions {
-        FinetuneOptions {
-            recipe: self.finetune,
-            rates: self.adapter_rates,
-            targets: self.adapter_targets,
-            ..FinetuneOptions::default()
-        }
-    }
-
     /// Defaults with another cache directory.
     pub fn with_cache_dir(dir: impl Into<PathBuf>) -> Self {
         HarnessOptions {

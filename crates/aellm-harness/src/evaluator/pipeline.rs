@@ -79,7 +79,6 @@ fn finetune_figures(extra: &mut BTreeMap<String, Figure>, ft: &FinetuneReport) {
         ft.method,
         ft.adapted.len()
     ));
-    put("trainable_parameters", trainable.clone());
     put("finetune_trainable_parameters", trainable);
     put(
         "finetune_optimizer_state_bytes",
@@ -140,7 +139,7 @@ impl HarnessEvaluator {
             cfg,
             &w,
             &task.train,
-            &o.finetune_options(),
+            &o.finetune,
             &self.device,
         )?;
         drop(w);

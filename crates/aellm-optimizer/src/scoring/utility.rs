@@ -45,6 +45,20 @@ impl Normaliser {
             if i == 0 { x } else { 1.0 - x }
         })
     }
+
+    /// Hypervolume of `set` in these bounds: each objective mapped to
+    /// `1 − goodness` (0 best, 1 worst), reference point 1.1 in every
+    /// objective. Dominated members add nothing; an empty set has 0.
+    pub fn hypervolume(&self, set: &[Objectives]) -> f64 {
+        let points: Vec<Vec<f64>> = set
+            .iter()
+            .map(|o| self.goodness(o).iter().map(|g| 1.0 - g).collect())
+            .collect();
+        if points.is_empty() {
+            return 0.0;
+        }
+        aellm_nsga2::indicators::hypervolume(&points, &[1.1; 4]).unwrap_or(f64::NAN)
+    }
 }
 
 /// The utility of `o` for a user's preferences (the paper's eq. 4): the
@@ -98,5 +112,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn hypervolume_counts_the_front_once_in_normalised_units() {
+        let best = Objectives {
+            accuracy: 0.9,
+            latency_ms: 10.0,
+            memory_gb: 1.0,
+            energy_j: 1.0,
+        };
+        let worst = Objectives {
+            accuracy: 0.5,
+            latency_ms: 50.0,
+            memory_gb: 9.0,
+            energy_j: 5.0,
+        };
+        let n = Normaliser::fit([&best, &worst]).unwrap();
+        // The best point sits at the origin: the whole box to 1.1.
+        assert!((n.hypervolume(&[best]) - 1.1f64.powi(4)).abs() < 1e-12);
+        // The worst point sits at 1: a 0.1-wide box; dominated, it adds nothing.
+        assert!((n.hypervolume(&[worst]) - 0.1f64.powi(4)).abs() < 1e-12);
+        assert_eq!(n.hypervolume(&[best, worst]), n.hypervolume(&[best]));
+        assert_eq!(n.hypervolume(&[]), 0.0);
     }
 }
