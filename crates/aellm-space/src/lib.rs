@@ -31,6 +31,7 @@ pub mod config;
 pub mod encoding;
 mod error;
 mod evaluator;
+pub mod footprint;
 mod objectives;
 pub mod presets;
 pub mod scenario;
