@@ -83,6 +83,8 @@ pub fn this_machine(watts_per_core: f64) -> HardwareSpec {
         },
         bandwidth_gbs: 20.0,
         devices: 1,
+        interconnect_gbs: None,
+        idle_power_w: None,
     }
 }
 

@@ -54,6 +54,38 @@ pub struct HardwareSpec {
     /// Number of devices.
     #[serde(default = "one")]
     pub devices: u32,
+    /// Bandwidth of one device's link to the others in GB/s, both directions
+    /// summed as data sheets state it (NVLink, or the PCIe slot where there
+    /// is none). Absent: unknown, and a multi-device split cannot be costed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interconnect_gbs: Option<f64>,
+    /// Power drawn while idle in W, summed over devices. Absent: unknown
+    /// (a power model then assumes a stated share of `power_w`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_power_w: Option<f64>,
+}
+
+impl HardwareSpec {
+    /// Memory of one device in GB.
+    pub fn memory_per_device_gb(&self) -> f64 {
+        self.memory_gb / self.devices.max(1) as f64
+    }
+
+    /// Memory bandwidth of one device in GB/s.
+    pub fn bandwidth_per_device_gbs(&self) -> f64 {
+        self.bandwidth_gbs / self.devices.max(1) as f64
+    }
+
+    /// Whether the tensor cores compute natively at `p` (FP16 always; the
+    /// others where the data sheet gives them a rate).
+    pub fn computes_natively(&self, p: WeightPrecision) -> bool {
+        match p {
+            WeightPrecision::Fp16 => true,
+            WeightPrecision::Fp8 => self.peak.fp8.is_some(),
+            WeightPrecision::Int8 => self.peak.int8.is_some(),
+            WeightPrecision::Int4 => self.peak.int4.is_some(),
+        }
+    }
 }
 
 fn one() -> u32 {
