@@ -124,6 +124,13 @@ impl ScenarioFile {
             PresetOr::Preset(n) => presets::hardware(&n)?,
             PresetOr::Spec(h) => h,
         };
+        if self.budget == Some(0) {
+            return Err(SpaceError::InvalidField {
+                what: "scenario file".into(),
+                field: "budget".into(),
+                why: "must be at least 1 evaluation; remove it for the optimizer's default".into(),
+            });
+        }
         let s = Scenario {
             model,
             task,
@@ -174,6 +181,34 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("kind") && e.contains("understanding"), "{e}");
+    }
+
+    #[test]
+    fn bad_numbers_are_refused_naming_field_and_value() {
+        let base = "model = \"llama-2-7b\"\ntask = \"mmlu\"\nhardware = \"a100-80gb\"\n";
+        let cases = [
+            ("[constraints]\nmin_accuracy = nan\n", "min_accuracy"),
+            ("[constraints]\nmin_accuracy = 75.0\n", "min_accuracy"),
+            ("[constraints]\nmax_latency_ms = -5.0\n", "max_latency_ms"),
+            ("[constraints]\nmax_memory_gb = inf\n", "max_memory_gb"),
+            ("[constraints]\nmax_power_w = 0.0\n", "max_power_w"),
+            ("budget = 0\n", "budget"),
+            (
+                "[preferences]\naccuracy = nan\nlatency = 1\nmemory = 1\nenergy = 1\n",
+                "preferences",
+            ),
+        ];
+        for (extra, field) in cases {
+            let text = if extra.starts_with('[') {
+                format!("{base}{extra}")
+            } else {
+                format!("{extra}{base}")
+            };
+            let e = Scenario::from_toml_str(&text).expect_err(extra).to_string();
+            assert!(e.contains(field), "{extra}: {e}");
+        }
+        let ok = format!("{base}[constraints]\nmin_accuracy = 0.5\nmax_latency_ms = 900.0\n");
+        assert!(Scenario::from_toml_str(&ok).is_ok());
     }
 
     #[test]

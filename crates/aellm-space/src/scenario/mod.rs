@@ -83,6 +83,45 @@ pub struct Constraints {
     pub min_accuracy: Option<f64>,
 }
 
+impl Constraints {
+    /// Checks every limit that is set: finite and positive, and
+    /// `min_accuracy` in [0, 1]. The error names the field, the value and
+    /// what is allowed (a NaN limit would otherwise be silently ignored).
+    pub fn check(&self) -> Result<(), SpaceError> {
+        let positive = [
+            ("max_memory_gb", self.max_memory_gb),
+            ("max_power_w", self.max_power_w),
+            ("max_latency_ms", self.max_latency_ms),
+        ];
+        for (field, value) in positive {
+            if let Some(v) = value.filter(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(invalid_constraint(
+                    field,
+                    format!("must be a finite number above 0, got {v}; remove it for no limit"),
+                ));
+            }
+        }
+        if let Some(a) = self
+            .min_accuracy
+            .filter(|a| !(a.is_finite() && (0.0..=1.0).contains(a)))
+        {
+            return Err(invalid_constraint(
+                "min_accuracy",
+                format!("must be in [0, 1] (a fraction, not a percentage), got {a}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid_constraint(field: &str, why: String) -> SpaceError {
+    SpaceError::InvalidField {
+        what: "constraints".into(),
+        field: field.into(),
+        why,
+    }
+}
+
 /// One deployment scenario: what is optimised, where, and for whom.
 ///
 /// ```
@@ -151,20 +190,27 @@ impl Scenario {
     pub fn check(&self) -> Result<(), SpaceError> {
         self.model.check()?;
         self.preferences.check()?;
-        if !(self.hardware.memory_gb > 0.0
-            && self.hardware.power_w > 0.0
-            && self.hardware.bandwidth_gbs > 0.0)
-        {
-            return Err(SpaceError::InvalidField {
-                what: format!("hardware `{}`", self.hardware.name),
-                field: "memory_gb/power_w/bandwidth_gbs".into(),
-                why: "must all be positive".into(),
-            });
+        self.constraints.check()?;
+        self.task.check()?;
+        let h = &self.hardware;
+        for (field, v) in [
+            ("memory_gb", h.memory_gb),
+            ("power_w", h.power_w),
+            ("bandwidth_gbs", h.bandwidth_gbs),
+            ("peak.fp16", h.peak.fp16),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(SpaceError::InvalidField {
+                    what: format!("hardware `{}`", h.name),
+                    field: field.into(),
+                    why: format!("must be a finite number above 0, got {v}"),
+                });
+            }
         }
-        if self.task.prompt_tokens == 0 {
+        if h.devices == 0 {
             return Err(SpaceError::InvalidField {
-                what: format!("task `{}`", self.task.name),
-                field: "prompt_tokens".into(),
+                what: format!("hardware `{}`", h.name),
+                field: "devices".into(),
                 why: "must be at least 1".into(),
             });
         }

@@ -1,5 +1,6 @@
 //! The task a configuration is judged on.
 
+use crate::error::SpaceError;
 use serde::{Deserialize, Serialize};
 
 /// The kind of a task, which decides what its latency and memory stress.
@@ -57,6 +58,33 @@ pub struct TaskSpec {
 impl TaskSpec {
     /// Prompt plus generated tokens: the context the KV cache must hold.
     pub fn context_tokens(&self) -> u32 {
-        self.prompt_tokens + self.output_tokens
+        self.prompt_tokens.saturating_add(self.output_tokens)
+    }
+
+    /// Checks the lengths: a prompt of at least one token, and a context
+    /// (prompt plus output) that fits in `u32` with room to spare.
+    pub fn check(&self) -> Result<(), SpaceError> {
+        let bad = |field: &str, why: String| SpaceError::InvalidField {
+            what: format!("task `{}`", self.name),
+            field: field.into(),
+            why,
+        };
+        if self.prompt_tokens == 0 {
+            return Err(bad("prompt_tokens", "must be at least 1".into()));
+        }
+        // 16 Mi tokens is far beyond any model's context; a larger figure is a typo.
+        const MOST: u32 = 1 << 24;
+        for (field, v) in [
+            ("prompt_tokens", self.prompt_tokens),
+            ("output_tokens", self.output_tokens),
+        ] {
+            if v > MOST {
+                return Err(bad(
+                    field,
+                    format!("must be at most {MOST} tokens, got {v}"),
+                ));
+            }
+        }
+        Ok(())
     }
 }
