@@ -1,22 +1,18 @@
-//! Exact hypervolume (minimisation, w.r.t. a reference point).
+//! Exact hypervolume (minimisation, w.r.t. a reference point): the whole
+//! set's, each point's exclusive contribution, and the improvement one new
+//! point brings.
 //!
-//! - 2-D: a sweep over the points sorted by the first objective, O(n log n).
-//! - 3-D: the dimension sweep of Beume, Fonseca, López-Ibáñez, Paquete and
-//!   Vahrenhold (2009): points in order of the third objective update a 2-D
-//!   staircase kept in a balanced tree (`BTreeMap`), O(n log n).
-//! - d ≥ 4: the WFG recursion (While, Bradstreet and Barone 2012) with points
-//!   sorted by the last objective, which makes every limited set live in
-//!   d − 1 dimensions: `HV_d = Σ_k (r_d − z_k) · exclusive_{d−1}(p_k | p_1..p_{k−1})`,
-//!   where the exclusive volume is the box of `p_k` minus the hypervolume of
-//!   the earlier points limited by `p_k` (the "limit set"), reduced to its
-//!   non-dominated points; the recursion bottoms out in the 3-D sweep.
+//! The algorithms, by dimension: 2-D and 3-D sweeps in O(n log n)
+//! ([`super::hv_low`]), HV4D+ in O(n²) for four objectives ([`super::hv4d`]),
+//! and WFG over limit sets reduced to their non-dominated points for five
+//! and more, bottoming out in HV4D+ ([`super::hv_exact`]). Contributions and
+//! improvements are the box of the point minus the hypervolume of its
+//! non-dominated limit set, so they ride on the same algorithms.
 //!
 //! Points that do not strictly dominate the reference point contribute nothing.
 
-use std::collections::BTreeMap;
-
 use super::check_set;
-use crate::dominance::OrdF64 as Key;
+use super::hv_exact::{exclusive_volume, hv_flat};
 use crate::error::{Nsga2Error, Result};
 
 /// Exact hypervolume of `points` (rows of minimised objectives) with respect to `reference`.
@@ -46,26 +42,46 @@ pub fn hypervolume_contributions<T: AsRef<[f64]>>(
 ) -> Result<Vec<f64>> {
     prepare(points, reference)?;
     let d = reference.len();
-    let inside = |p: &[f64]| p.iter().zip(reference).all(|(x, r)| x < r);
-    let mut limited = Vec::new();
     Ok(points
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let p = p.as_ref();
-            if !inside(p) {
-                return 0.0;
-            }
-            limited.clear();
-            for (j, q) in points.iter().enumerate() {
-                let q = q.as_ref();
-                if j != i && inside(q) {
-                    limited.extend(q.iter().zip(p).map(|(a, b)| a.max(*b)));
-                }
-            }
-            box_volume(p, reference) - hv_flat(std::mem::take(&mut limited), d, reference)
+            let others = points
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, q)| q.as_ref());
+            exclusive_volume(p.as_ref(), others, d, reference)
         })
         .collect())
+}
+
+/// The hypervolume `candidate` adds to `points`:
+/// `hypervolume(points ∪ {candidate}) − hypervolume(points)`, computed as the
+/// candidate's box minus the hypervolume of the points limited by it, which
+/// costs one small hypervolume rather than two large ones (the greedy loop of
+/// an acquisition function calls it once per candidate).
+///
+/// ```
+/// use aellm_nsga2::indicators::hypervolume_improvement;
+/// let front = vec![vec![1.0, 3.0], vec![3.0, 1.0]];
+/// assert_eq!(hypervolume_improvement(&front, &[2.0, 2.0], &[4.0, 4.0]).unwrap(), 1.0);
+/// assert_eq!(hypervolume_improvement(&front, &[3.0, 3.0], &[4.0, 4.0]).unwrap(), 0.0);
+/// ```
+pub fn hypervolume_improvement<T: AsRef<[f64]>>(
+    points: &[T],
+    candidate: &[f64],
+    reference: &[f64],
+) -> Result<f64> {
+    prepare(points, reference)?;
+    check_set(&[candidate], reference.len(), "candidate")?;
+    let others = points.iter().map(|q| q.as_ref());
+    Ok(exclusive_volume(
+        candidate,
+        others,
+        reference.len(),
+        reference,
+    ))
 }
 
 /// Validates and returns the points strictly inside the reference box, flattened.
@@ -94,272 +110,97 @@ fn prepare<T: AsRef<[f64]>>(points: &[T], reference: &[f64]) -> Result<Vec<f64>>
     Ok(flat)
 }
 
-fn box_volume(p: &[f64], r: &[f64]) -> f64 {
-    p.iter().zip(r).map(|(x, r)| r - x).product()
-}
-
-/// Hypervolume of flattened points (stride `d`), all strictly inside the box of `r`.
-fn hv_flat(pts: Vec<f64>, d: usize, r: &[f64]) -> f64 {
-    if pts.is_empty() {
-        return 0.0;
-    }
-    match d {
-        1 => r[0] - pts.iter().copied().fold(f64::INFINITY, f64::min),
-        2 => hv2(pts.chunks_exact(2).map(|c| [c[0], c[1]]).collect(), r),
-        3 => hv3(pts.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect(), r),
-        _ => hv_sweep(&pts, d, r),
-    }
-}
-
-fn hv2(mut pts: Vec<[f64; 2]>, r: &[f64]) -> f64 {
-    pts.sort_unstable_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
-    let mut area = 0.0;
-    let mut level = r[1];
-    for p in pts {
-        if p[1] < level {
-            area += (r[0] - p[0]) * (level - p[1]);
-            level = p[1];
-        }
-    }
-    area
-}
-
-/// A 2-D staircase (x ascending, y descending) and the area it dominates.
-struct Staircase {
-    steps: BTreeMap<Key, f64>,
-    area: f64,
-    rx: f64,
-    ry: f64,
-    doomed: Vec<Key>,
-}
-
-impl Staircase {
-    fn new(rx: f64, ry: f64) -> Self {
-        Self {
-            steps: BTreeMap::new(),
-            area: 0.0,
-            rx,
-            ry,
-            doomed: Vec::new(),
-        }
-    }
-
-    /// Inserts (x, y); returns the area it adds (0 when it is weakly dominated).
-    fn insert(&mut self, x: f64, y: f64) -> f64 {
-        if let Some((_, &qy)) = self.steps.range(..=Key(x)).next_back()
-            && qy <= y
-        {
-            return 0.0;
-        }
-        // Height of the dominated region just left of x, then the steps p covers.
-        let mut level = self
-            .steps
-            .range(..Key(x))
-            .next_back()
-            .map_or(self.ry, |(_, &qy)| qy);
-        let mut cur = x;
-        let mut end = self.rx;
-        let mut added = 0.0;
-        for (&Key(sx), &sy) in self.steps.range(Key(x)..) {
-            if sy < y {
-                end = sx;
-                break;
-            }
-            added += (sx - cur) * (level - y);
-            cur = sx;
-            level = sy;
-            self.doomed.push(Key(sx));
-        }
-        added += (end - cur) * (level - y);
-        for k in self.doomed.drain(..) {
-            self.steps.remove(&k);
-        }
-        self.steps.insert(Key(x), y);
-        self.area += added;
-        added
-    }
-}
-
-fn hv3(mut pts: Vec<[f64; 3]>, r: &[f64]) -> f64 {
-    pts.sort_unstable_by(|a, b| {
-        a[2].total_cmp(&b[2])
-            .then(a[0].total_cmp(&b[0]))
-            .then(a[1].total_cmp(&b[1]))
-    });
-    let mut stairs = Staircase::new(r[0], r[1]);
-    let mut total = 0.0;
-    let mut z_prev = pts[0][2];
-    for p in &pts {
-        total += stairs.area * (p[2] - z_prev);
-        z_prev = p[2];
-        stairs.insert(p[0], p[1]);
-    }
-    total + stairs.area * (r[2] - z_prev)
-}
-
-#[inline]
-fn weakly_dominates(a: &[f64], b: &[f64]) -> bool {
-    a.iter().zip(b).all(|(x, y)| x <= y)
-}
-
-/// Keeps the non-dominated points of a flattened set (duplicates kept once).
-fn nondominated(pts: &[f64], d: usize) -> Vec<f64> {
-    let n = pts.len() / d;
-    let row = |i: usize| &pts[i * d..(i + 1) * d];
-    let mut keep = Vec::with_capacity(pts.len());
-    for i in 0..n {
-        let p = row(i);
-        let beaten =
-            (0..n).any(|j| j != i && weakly_dominates(row(j), p) && (row(j) != p || j < i));
-        if !beaten {
-            keep.extend_from_slice(p);
-        }
-    }
-    keep
-}
-
-/// WFG sweep along the last objective for d ≥ 4.
-fn hv_sweep(pts: &[f64], d: usize, r: &[f64]) -> f64 {
-    let n = pts.len() / d;
-    let dm = d - 1;
-    let rp = &r[..dm];
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| pts[a * d + dm].total_cmp(&pts[b * d + dm]));
-    // Non-dominated projections of the points swept so far, flattened (stride dm).
-    let mut front: Vec<f64> = Vec::new();
-    let mut limited: Vec<f64> = Vec::new();
-    let mut vol = 0.0;
-    let mut total = 0.0;
-    let mut z_prev = pts[order[0] * d + dm];
-    for &i in &order {
-        let z = pts[i * d + dm];
-        total += vol * (z - z_prev);
-        z_prev = z;
-        let p = &pts[i * d..i * d + dm];
-        if front.chunks_exact(dm).any(|q| weakly_dominates(q, p)) {
-            continue;
-        }
-        limited.clear();
-        for q in front.chunks_exact(dm) {
-            limited.extend(q.iter().zip(p).map(|(a, b)| a.max(*b)));
-        }
-        let limited_set = if dm >= 4 {
-            nondominated(&limited, dm)
-        } else {
-            limited.clone()
-        };
-        vol += box_volume(p, rp) - hv_flat(limited_set, dm, rp);
-        let mut kept = Vec::with_capacity(front.len() + dm);
-        for q in front.chunks_exact(dm) {
-            if !weakly_dominates(p, q) {
-                kept.extend_from_slice(q);
-            }
-        }
-        kept.extend_from_slice(p);
-        front = kept;
-    }
-    total + vol * (r[dm] - z_prev)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::brute_force::{grid_volume, inclusion_exclusion};
     use proptest::prelude::*;
 
-    /// Exact volume on the grid of all coordinates: a cell counts when its
-    /// lower corner is weakly dominated by some point. Exponential; tiny sets only.
-    fn grid_volume(points: &[Vec<f64>], r: &[f64]) -> f64 {
-        let d = r.len();
-        let pts: Vec<&Vec<f64>> = points
-            .iter()
-            .filter(|p| p.iter().zip(r).all(|(x, y)| x < y))
-            .collect();
-        let axes: Vec<Vec<f64>> = (0..d)
-            .map(|k| {
-                let mut v: Vec<f64> = pts.iter().map(|p| p[k]).chain([r[k]]).collect();
-                v.sort_by(f64::total_cmp);
-                v.dedup();
-                v
-            })
-            .collect();
-        let mut idx = vec![0usize; d];
-        let mut total = 0.0;
-        loop {
-            if idx.iter().zip(&axes).all(|(&i, a)| i + 1 < a.len()) {
-                let corner: Vec<f64> = idx.iter().zip(&axes).map(|(&i, a)| a[i]).collect();
-                if pts.iter().any(|p| weakly_dominates(p, &corner)) {
-                    total += idx
-                        .iter()
-                        .zip(&axes)
-                        .map(|(&i, a)| a[i + 1] - a[i])
-                        .product::<f64>();
-                }
-            }
-            let mut k = 0;
-            loop {
-                if k == d {
-                    return total;
-                }
-                idx[k] += 1;
-                if idx[k] < axes[k].len() {
-                    break;
-                }
-                idx[k] = 0;
-                k += 1;
-            }
-        }
-    }
-
-    /// Inclusion–exclusion over all subsets. Exponential; tiny sets only.
-    fn inclusion_exclusion(points: &[Vec<f64>], r: &[f64]) -> f64 {
-        let n = points.len();
-        let mut total = 0.0;
-        for mask in 1u32..(1 << n) {
-            let mut corner = vec![f64::NEG_INFINITY; r.len()];
-            for (i, p) in points.iter().enumerate() {
-                if mask & (1 << i) != 0 {
-                    for (c, v) in corner.iter_mut().zip(p) {
-                        *c = c.max(*v);
-                    }
-                }
-            }
-            let vol: f64 = corner
-                .iter()
-                .zip(r)
-                .map(|(c, r)| (r - c).max(0.0))
-                .product();
-            total += if mask.count_ones() % 2 == 1 {
-                vol
-            } else {
-                -vol
-            };
-        }
-        total
-    }
-
+    /// Equal to 1e-12, relative to the volume (absolute below 1).
     fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * b.abs().max(1e-12)
+        (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    /// Coarse coordinates force ties, duplicates and points outside the box of 5.
+    fn coarse(max_d: usize, max_n: usize) -> impl Strategy<Value = Vec<Vec<f64>>> {
+        prop::collection::vec(
+            prop::collection::vec(prop_oneof![0u8..5, 0u8..12], max_d),
+            0..max_n,
+        )
+        .prop_map(|pts| {
+            pts.iter()
+                .map(|p| p.iter().map(|&v| v as f64 / 2.0).collect())
+                .collect()
+        })
+    }
+
+    fn project(pts: &[Vec<f64>], d: usize) -> Vec<Vec<f64>> {
+        pts.iter().map(|p| p[..d].to_vec()).collect()
     }
 
     proptest! {
         #[test]
-        fn matches_grid_and_inclusion_exclusion(d in 1usize..6,
-                pts in prop::collection::vec(prop::collection::vec(prop_oneof![0u8..5, 0u8..12], 5), 0..7)) {
-            // Coarse integer coordinates force ties, duplicates and points outside the box.
-            let pts: Vec<Vec<f64>> = pts.iter().map(|p| p[..d].iter().map(|&v| v as f64 / 2.0).collect()).collect();
+        fn matches_brute_force_to_1e12(d in 1usize..7, pts in coarse(6, 9)) {
+            let pts = project(&pts, d);
             let r = vec![5.0; d];
             let hv = hypervolume(&pts, &r).unwrap();
-            let grid = grid_volume(&pts, &r);
-            prop_assert!(close(hv, grid), "hv {} grid {}", hv, grid);
             let ie = inclusion_exclusion(&pts, &r);
-            prop_assert!((hv - ie).abs() < 1e-9 * grid.max(1.0));
+            prop_assert!(close(hv, ie), "hv {} inclusion-exclusion {}", hv, ie);
+            if d <= 4 {
+                let grid = grid_volume(&pts, &r);
+                prop_assert!(close(hv, grid), "hv {} grid {}", hv, grid);
+            }
         }
 
         #[test]
-        fn monotone_when_adding_a_point(d in 2usize..6,
-                pts in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 5), 1..25),
-                extra in prop::collection::vec(0.0f64..1.2, 5)) {
-            let pts: Vec<Vec<f64>> = pts.iter().map(|p| p[..d].to_vec()).collect();
+        fn four_objectives_match_brute_force_on_larger_sets(pts in coarse(4, 15)) {
+            let r = vec![5.0; 4];
+            let hv = hypervolume(&pts, &r).unwrap();
+            let ie = inclusion_exclusion(&pts, &r);
+            prop_assert!(close(hv, ie), "hv {} inclusion-exclusion {}", hv, ie);
+        }
+
+        #[test]
+        fn a_dominated_point_changes_nothing(d in 2usize..7, pts in coarse(6, 12),
+                pick in any::<prop::sample::Index>(), offset in prop::collection::vec(0u8..4, 6)) {
+            let mut pts = project(&pts, d);
+            prop_assume!(!pts.is_empty());
+            let r = vec![5.0; d];
+            let before = hypervolume(&pts, &r).unwrap();
+            let p = pts[pick.index(pts.len())].clone();
+            pts.push(p.iter().zip(&offset).map(|(x, o)| x + *o as f64 / 2.0).collect());
+            let after = hypervolume(&pts, &r).unwrap();
+            prop_assert!(close(after, before), "{} vs {}", after, before);
+        }
+
+        #[test]
+        fn monotone_in_the_reference_point(d in 2usize..7, pts in coarse(6, 12),
+                grow in prop::collection::vec(0.0f64..2.0, 6)) {
+            let pts = project(&pts, d);
+            let r = vec![5.0; d];
+            let bigger: Vec<f64> = r.iter().zip(&grow).map(|(a, g)| a + g).collect();
+            let (small, large) = (hypervolume(&pts, &r).unwrap(), hypervolume(&pts, &bigger).unwrap());
+            prop_assert!(large >= small * (1.0 - 1e-12), "{} < {}", large, small);
+        }
+
+        #[test]
+        fn permutation_invariant(d in 2usize..7,
+                pts in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 6), 1..60),
+                seed in any::<u64>()) {
+            use rand::{SeedableRng, seq::SliceRandom};
+            let pts = project(&pts, d);
+            let r = vec![1.1; d];
+            let mut shuffled = pts.clone();
+            shuffled.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+            let (a, b) = (hypervolume(&pts, &r).unwrap(), hypervolume(&shuffled, &r).unwrap());
+            prop_assert!(close(a, b), "{} vs {}", a, b);
+        }
+
+        #[test]
+        fn monotone_when_adding_a_point(d in 2usize..7,
+                pts in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 6), 1..25),
+                extra in prop::collection::vec(0.0f64..1.2, 6)) {
+            let pts = project(&pts, d);
             let r = vec![1.1; d];
             let before = hypervolume(&pts, &r).unwrap();
             let mut more = pts.clone();
@@ -369,18 +210,24 @@ mod tests {
         }
 
         #[test]
-        fn contributions_are_exclusive_volumes(d in 2usize..5,
-                pts in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 4), 1..10)) {
-            let pts: Vec<Vec<f64>> = pts.iter().map(|p| p[..d].to_vec()).collect();
-            let r = vec![1.0; d];
-            let all = grid_volume(&pts, &r);
+        fn contributions_and_improvements_are_exclusive_volumes(d in 2usize..6, pts in coarse(5, 9),
+                extra in prop::collection::vec(0u8..11, 5)) {
+            let pts = project(&pts, d);
+            let r = vec![5.0; d];
+            let all = inclusion_exclusion(&pts, &r);
             let c = hypervolume_contributions(&pts, &r).unwrap();
             for (i, ci) in c.iter().enumerate() {
                 let mut rest = pts.clone();
                 rest.remove(i);
-                let without = grid_volume(&rest, &r);
-                prop_assert!((ci - (all - without)).abs() < 1e-9 * all.max(1e-9));
+                let without = inclusion_exclusion(&rest, &r);
+                prop_assert!(close(*ci, all - without), "{} vs {}", ci, all - without);
             }
+            let cand: Vec<f64> = extra[..d].iter().map(|&v| v as f64 / 2.0).collect();
+            let mut more = pts.clone();
+            more.push(cand.clone());
+            let gain = hypervolume_improvement(&pts, &cand, &r).unwrap();
+            let expected = inclusion_exclusion(&more, &r) - all;
+            prop_assert!(close(gain, expected), "{} vs {}", gain, expected);
         }
     }
 
@@ -389,6 +236,8 @@ mod tests {
         assert!(hypervolume(&[vec![1.0]], &[]).is_err());
         assert!(hypervolume(&[vec![1.0]], &[f64::NAN]).is_err());
         assert!(hypervolume(&[vec![1.0, 2.0]], &[3.0]).is_err());
+        assert!(hypervolume_improvement(&[vec![1.0, 2.0]], &[1.0], &[3.0, 3.0]).is_err());
+        assert!(hypervolume_improvement(&[vec![1.0, 2.0]], &[f64::NAN, 1.0], &[3.0, 3.0]).is_err());
         assert_eq!(hypervolume::<Vec<f64>>(&[], &[1.0, 1.0]).unwrap(), 0.0);
     }
 }

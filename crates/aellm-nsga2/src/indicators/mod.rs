@@ -1,9 +1,16 @@
 //! Quality indicators: exact hypervolume, IGD and IGD+.
 
+pub mod benchmark_sets;
+#[cfg(test)]
+mod brute_force;
+mod hv4d;
+mod hv_exact;
+mod hv_low;
 pub mod hypervolume;
 pub mod igd;
+mod nondominated;
 
-pub use hypervolume::{hypervolume, hypervolume_contributions};
+pub use hypervolume::{hypervolume, hypervolume_contributions, hypervolume_improvement};
 pub use igd::{igd, igd_plus};
 
 use crate::error::{Nsga2Error, Result};
