@@ -131,7 +131,20 @@ impl Footprint {
             .iter()
             .map(|op| operator_matrix_bytes(op, p, o) * (op.copies * op.layers) as f64)
             .sum();
-        m + operators::non_matrix_parameters(&self.shape) as f64 * o.float_bytes
+        m + self.non_matrix_bytes(p)
+    }
+
+    /// Bytes outside the matrices: the embedding table (at `p` when the
+    /// options quantize it), norms and the unmodelled rest in floating point.
+    fn non_matrix_bytes(&self, p: WeightPrecision) -> f64 {
+        let (s, o) = (&self.shape, &self.options);
+        let rest = operators::non_matrix_parameters(s) - s.vocab * s.hidden;
+        let embedding = if o.quantize_embeddings {
+            matrix_bytes(s.hidden, s.vocab, p, o)
+        } else {
+            (s.vocab * s.hidden) as f64 * o.float_bytes
+        };
+        embedding + rest as f64 * o.float_bytes
     }
 
     /// Bytes of the weights a decode step reads when each token touches only

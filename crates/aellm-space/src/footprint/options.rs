@@ -64,12 +64,33 @@ pub struct FootprintOptions {
     /// Whether the LM head is quantized with the other linears (GPTQ and
     /// AWQ keep it in FP16).
     pub quantize_lm_head: bool,
+    /// Whether the token-embedding table is stored at the linears'
+    /// precision too (GGUF files quantize it; GPTQ and AWQ do not).
+    pub quantize_embeddings: bool,
     /// Width of MLA's decoupled RoPE key as a fraction of the head width.
     pub mla_rope_fraction: f64,
     /// How a dense checkpoint's FFN becomes experts.
     pub expert_width: ExpertWidth,
     /// Layers that carry adapters.
     pub adapter_targets: AdapterTargets,
+}
+
+impl FootprintOptions {
+    /// llama.cpp's GGUF formats Q8_0 and Q4_0: symmetric blocks of 32
+    /// weights with one FP16 scale (8.5 and 4.5 bits a weight), every
+    /// matrix including the embedding table and the output quantized
+    /// (llama.cpp keeps the output of a Q4_0 file in Q6_K, which this
+    /// counts as Q4_0: 0.4% of a 7B model's bytes).
+    pub fn gguf() -> Self {
+        FootprintOptions {
+            group_size: 32,
+            group_scale_bytes: 2.0,
+            zero_points: false,
+            quantize_lm_head: true,
+            quantize_embeddings: true,
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for FootprintOptions {
@@ -82,6 +103,7 @@ impl Default for FootprintOptions {
             zero_points: true,
             fp8_scale_bytes: 4.0,
             quantize_lm_head: false,
+            quantize_embeddings: false,
             mla_rope_fraction: 0.5,
             expert_width: ExpertWidth::Split,
             adapter_targets: AdapterTargets::default(),

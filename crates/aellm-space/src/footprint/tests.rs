@@ -243,3 +243,20 @@ proptest! {
         prop_assert!(f.active_parameters() <= f.parameters());
     }
 }
+
+#[test]
+fn gguf_sizes_of_llama_2_7b_match_llama_bench() {
+    // llama-bench prints the model size: F16 12.55 GiB, Q8_0 6.67 GiB, Q4_0
+    // 3.56 GiB (llama.cpp pull request 3776; docs/sources/validation.md).
+    let m = presets::model("llama-2-7b").unwrap();
+    let f = Footprint::new(&m, &Configuration::default(), FootprintOptions::gguf()).unwrap();
+    let gib = |p| f.weight_bytes_at(p) / (1u64 << 30) as f64;
+    for (p, published) in [
+        (WeightPrecision::Fp16, 12.55),
+        (WeightPrecision::Int8, 6.67),
+        (WeightPrecision::Int4, 3.56),
+    ] {
+        let err = (gib(p) / published - 1.0).abs();
+        assert!(err < 0.01, "{p}: {:.3} GiB vs {published}", gib(p));
+    }
+}

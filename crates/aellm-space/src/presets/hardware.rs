@@ -103,6 +103,22 @@ pub const H100_SXM: HardwarePreset = HardwarePreset {
     idle_power_w: 80.0,
 };
 
+/// NVIDIA H100 PCIe (data sheet: FP16 756 TFLOPS dense, FP8 1513, INT8 1513
+/// TOPS, no INT4 tensor cores; 80 GB HBM2e at 2000 GB/s; 350 W; NVLink bridge 600 GB/s).
+pub const H100_PCIE: HardwarePreset = HardwarePreset {
+    name: "h100-pcie",
+    memory_gb: 80.0,
+    power_w: 350.0,
+    fp16: 756.0,
+    fp8: Some(1513.0),
+    int8: Some(1513.0),
+    int4: None,
+    bandwidth_gbs: 2000.0,
+    devices: 1,
+    interconnect_gbs: 600.0,
+    idle_power_w: 60.0,
+};
+
 /// NVIDIA H200 SXM (data sheet: H100's compute; 141 GB HBM3e at 4800 GB/s;
 /// 700 W; NVLink 900 GB/s).
 pub const H200_SXM: HardwarePreset = HardwarePreset {
@@ -136,4 +152,5 @@ pub const H200_X8: HardwarePreset = HardwarePreset {
 };
 
 /// Every hardware preset.
-pub const HARDWARE: &[HardwarePreset] = &[RTX_4090, A100_80GB, H100_SXM, H200_SXM, H200_X8];
+pub const HARDWARE: &[HardwarePreset] =
+    &[RTX_4090, A100_80GB, H100_SXM, H100_PCIE, H200_SXM, H200_X8];

@@ -1,0 +1,292 @@
+//! Roofline arithmetic by hand, monotonicity, calibration recovery, provenance.
+
+use crate::calibration;
+use crate::kernel::kernel;
+use crate::observation::{Format, Metric, Observation};
+use crate::roofline::{Roofline, expected_distinct_experts};
+use crate::{CostModel, Efficiency, memory};
+use aellm_space::footprint::{Footprint, FootprintOptions};
+use aellm_space::{
+    Attention, Configuration, Evaluator, HardwareSpec, Inference, KvCache, Provenance, QuantMethod,
+    Scenario, Space, WeightPrecision, presets,
+};
+use proptest::prelude::*;
+use rand::SeedableRng;
+
+fn weights(weights: WeightPrecision, method: Option<QuantMethod>) -> Configuration {
+    Configuration {
+        inference: Inference {
+            weights,
+            method,
+            kv_cache: KvCache::Full,
+        },
+        ..Default::default()
+    }
+}
+
+/// Efficiency 1 everywhere and no overheads: the bare roofline.
+fn ideal() -> Efficiency {
+    Efficiency {
+        compute: 1.0,
+        bandwidth: 1.0,
+        launch_us: 0.0,
+        dequant_overhead: 0.0,
+        interconnect: 1.0,
+        allreduce_us: 0.0,
+        runtime_gb: 0.0,
+    }
+}
+
+#[test]
+fn llama_2_7b_fp16_decode_on_a100_is_bound_by_reading_its_weights() {
+    let m = presets::model("llama-2-7b").unwrap();
+    let hw = presets::hardware("a100-80gb").unwrap();
+    let f = Footprint::new(&m, &Configuration::default(), FootprintOptions::default()).unwrap();
+    let e = ideal();
+    let r = Roofline {
+        footprint: &f,
+        hardware: &hw,
+        kernel: kernel(&hw, &Configuration::default().inference),
+        efficiency: &e,
+    };
+    let step = r.decode_step(1, 513).seconds;
+    // By hand: the weights a step reads (13,476,831,232 B less the 262,144,000 B
+    // embedding table, which is only gathered) + the cache of 513 positions
+    // (32 layers x 2 x 4096 x 2 B each) + activations, at 2039 GB/s.
+    let weights = 13_476_831_232.0 - 262_144_000.0;
+    let kv = 513.0 * 524_288.0;
+    let lower = (weights + kv) / 2039e9;
+    assert!(step >= lower && step < lower * 1.01, "{step} vs {lower}");
+    // The bound: at least 6.6 ms per token before efficiency factors.
+    assert!(step >= 6.6e-3, "{step}");
+    // Calibrated factors only slow it down.
+    let real = Roofline {
+        efficiency: &Efficiency::default(),
+        ..r
+    };
+    assert!(real.decode_step(1, 513).seconds > step);
+}
+
+#[test]
+fn prefill_is_compute_bound_and_int4_decode_reads_fewer_bytes() {
+    let m = presets::model("llama-2-7b").unwrap();
+    let hw = presets::hardware("a100-80gb").unwrap();
+    let e = ideal();
+    let fp16 = Footprint::new(&m, &Configuration::default(), FootprintOptions::default()).unwrap();
+    let r = Roofline {
+        footprint: &fp16,
+        hardware: &hw,
+        kernel: kernel(&hw, &fp16.configuration().inference),
+        efficiency: &e,
+    };
+    let pre = r.prefill(1, 512);
+    // 2 FLOPs per MAC: 512 tokens through 6.48 G MACs of layers, at 312 TFLOPS.
+    let flops = 2.0 * 512.0 * fp16.macs().layers();
+    assert!(pre.compute_at_peak >= flops / 312e12 && pre.compute_at_peak > pre.memory_at_peak);
+    let c = weights(WeightPrecision::Int4, Some(QuantMethod::Awq));
+    let int4 = Footprint::new(&m, &c, FootprintOptions::default()).unwrap();
+    let r4 = Roofline {
+        footprint: &int4,
+        hardware: &hw,
+        kernel: kernel(&hw, &c.inference),
+        efficiency: &e,
+    };
+    let (d16, d4) = (
+        r.decode_step(1, 513).seconds,
+        r4.decode_step(1, 513).seconds,
+    );
+    assert!(d4 < d16 / 2.5, "{d4} vs {d16}");
+    // ...but computes its prefill in FP16: no faster than FP16's.
+    assert!(r4.prefill(1, 512).compute_at_peak >= pre.compute_at_peak * 0.999);
+}
+
+#[test]
+fn moe_expected_experts_by_hand() {
+    // One token picks exactly k; many tokens touch nearly all.
+    assert!((expected_distinct_experts(8, 2, 1.0) - 2.0).abs() < 1e-12);
+    assert!((expected_distinct_experts(8, 2, 2.0) - 8.0 * (1.0 - 0.75f64.powi(2))).abs() < 1e-12);
+    assert!(expected_distinct_experts(8, 2, 512.0) > 7.999);
+}
+
+#[test]
+fn tensor_parallelism_splits_memory_and_pays_all_reduces() {
+    let m = presets::model("llama-2-70b").unwrap();
+    let one = presets::hardware("h200-sxm").unwrap();
+    let node = presets::hardware("8x-h200").unwrap();
+    let f = Footprint::new(&m, &Configuration::default(), FootprintOptions::default()).unwrap();
+    let e = Efficiency::default();
+    let (m1, m8) = (
+        memory::predict(&f, &one, &e, 1, 512, 128),
+        memory::predict(&f, &node, &e, 1, 512, 128),
+    );
+    assert!(m8.weights_gb * 8.0 - m1.weights_gb < 1e-6);
+    // GQA-8 on 8 devices: one key/value head each, the cache splits too.
+    assert!((m8.kv_cache_gb * 8.0 - m1.kv_cache_gb).abs() < 1e-9);
+    let k = kernel(&node, &f.configuration().inference);
+    let r8 = Roofline {
+        footprint: &f,
+        hardware: &node,
+        kernel: k,
+        efficiency: &e,
+    };
+    let step = r8.decode_step(1, 600);
+    assert!(
+        step.overhead > 160.0 * e.allreduce_us * 1e-6,
+        "two all-reduces a layer"
+    );
+}
+
+#[test]
+fn a_model_that_does_not_fit_says_why() {
+    let s = Scenario::new(
+        presets::model("llama-2-70b").unwrap(),
+        presets::task("mmlu").unwrap(),
+        presets::hardware("rtx-4090").unwrap(),
+    );
+    let p = CostModel::default()
+        .predict(&Configuration::default(), &s)
+        .unwrap();
+    let why = p.memory.does_not_fit.unwrap();
+    assert!(why.contains("rtx-4090") && why.contains("24 GB"), "{why}");
+}
+
+#[test]
+fn a_node_without_interconnect_is_an_error_naming_the_field() {
+    let mut hw = presets::hardware("8x-h200").unwrap();
+    hw.interconnect_gbs = None;
+    let s = Scenario::new(
+        presets::model("llama-2-7b").unwrap(),
+        presets::task("mmlu").unwrap(),
+        hw,
+    );
+    let e = CostModel::default()
+        .evaluate(&Configuration::default(), &s)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("interconnect_gbs"), "{e}");
+}
+
+#[test]
+fn every_prediction_is_labelled_predicted() {
+    let space = Space::paper();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    for hw in ["rtx-4090", "a100-80gb", "8x-h200"] {
+        let s = Scenario::new(
+            presets::model("mistral-7b").unwrap(),
+            presets::task("gsm8k").unwrap(),
+            presets::hardware(hw).unwrap(),
+        );
+        let space = space.for_model(&s.model);
+        for _ in 0..20 {
+            let c = space.sample(&mut rng).unwrap();
+            let m = CostModel::default().evaluate(&c, &s).unwrap();
+            m.check().unwrap();
+            assert!(
+                m.figures()
+                    .into_iter()
+                    .chain(m.extra.values())
+                    .all(|f| f.provenance == Provenance::Predicted),
+                "{c}"
+            );
+        }
+    }
+}
+
+fn synthetic(
+    model: &str,
+    hw: &str,
+    weights: WeightPrecision,
+    metric: Metric,
+    prompt: u64,
+    e: &Efficiency,
+) -> Observation {
+    let mut o = Observation {
+        model: model.into(),
+        hardware: hw.into(),
+        weights,
+        method: (weights == WeightPrecision::Int4).then_some(QuantMethod::Rtn),
+        format: Format::Gguf,
+        batch: 1,
+        prompt,
+        output: 128,
+        metric,
+        value: 1.0,
+        source: "synthetic".into(),
+    };
+    o.value = o.predict(e).unwrap();
+    o
+}
+
+#[test]
+fn calibration_recovers_the_factors_that_made_synthetic_measurements() {
+    let truth = Efficiency {
+        compute: 0.45,
+        bandwidth: 0.72,
+        launch_us: 9.0,
+        dequant_overhead: 0.3,
+        ..Efficiency::default()
+    };
+    let mut rows = Vec::new();
+    for hw in ["rtx-4090", "a100-80gb", "h100-sxm"] {
+        for (m, w) in [
+            ("llama-2-7b", WeightPrecision::Fp16),
+            ("llama-2-7b", WeightPrecision::Int4),
+            ("tinyllama-1.1b", WeightPrecision::Fp16),
+            ("llama-2-13b", WeightPrecision::Int4),
+        ] {
+            rows.push(synthetic(m, hw, w, Metric::DecodeTokensPerS, 0, &truth));
+            rows.push(synthetic(m, hw, w, Metric::TtftMs, 512, &truth));
+        }
+    }
+    let fit = calibration::fit("synthetic", &rows, Efficiency::default()).unwrap();
+    let f = fit.efficiency;
+    for (name, got, want) in [
+        ("compute", f.compute, 0.45),
+        ("bandwidth", f.bandwidth, 0.72),
+        ("launch_us", f.launch_us, 9.0),
+        ("dequant", f.dequant_overhead, 0.3),
+    ] {
+        assert!((got / want - 1.0).abs() < 0.03, "{name}: {got} vs {want}");
+    }
+    assert!(fit.median_abs_error < 0.01);
+    let back: crate::Calibration = toml::from_str(&fit.to_toml()).unwrap();
+    assert_eq!(back, fit);
+}
+
+fn hardware_strategy() -> impl Strategy<Value = HardwareSpec> {
+    prop::sample::select(vec!["rtx-4090", "a100-80gb", "h100-sxm", "h200-sxm"])
+        .prop_map(|n| presets::hardware(n).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn more_devices_never_more_memory_per_device(
+        hw in hardware_strategy(), d in 1u32..9, model in prop::sample::select(vec!["llama-2-7b", "llama-2-70b", "mixtral-8x7b", "qwen-72b"]),
+        attention in prop::sample::select(vec![Attention::Mha, Attention::Mqa, Attention::Mla { latent_dim: 512 }]),
+    ) {
+        let m = presets::model(model).unwrap();
+        let mut c = Configuration::default();
+        c.architecture.attention = attention;
+        let f = Footprint::new(&m, &c, FootprintOptions::default()).unwrap();
+        let scale = |n: u32| HardwareSpec { devices: n, memory_gb: hw.memory_gb * n as f64, bandwidth_gbs: hw.bandwidth_gbs * n as f64, ..hw.clone() };
+        let e = Efficiency::default();
+        let (a, b) = (memory::predict(&f, &scale(d), &e, 1, 512, 128), memory::predict(&f, &scale(d + 1), &e, 1, 512, 128));
+        prop_assert!(b.per_device_gb <= a.per_device_gb + 1e-9, "{} -> {}", a.per_device_gb, b.per_device_gb);
+    }
+
+    #[test]
+    fn fewer_bits_never_slower_decode(hw in hardware_strategy(), model in prop::sample::select(vec!["llama-2-7b", "mistral-7b", "phi-2"])) {
+        let m = presets::model(model).unwrap();
+        let step = |w: WeightPrecision, method| {
+            let c = weights(w, method);
+            let f = Footprint::new(&m, &c, FootprintOptions::default()).unwrap();
+            let e = ideal();
+            let r = Roofline { footprint: &f, hardware: &hw, kernel: kernel(&hw, &c.inference), efficiency: &e };
+            r.decode_step(1, 600).seconds
+        };
+        let (fp16, int8, int4) = (step(WeightPrecision::Fp16, None), step(WeightPrecision::Int8, Some(QuantMethod::Gptq)), step(WeightPrecision::Int4, Some(QuantMethod::Gptq)));
+        prop_assert!(int4 <= int8 && int8 <= fp16, "{fp16} {int8} {int4}");
+    }
+}
