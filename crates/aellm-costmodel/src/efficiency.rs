@@ -21,8 +21,8 @@ pub struct Efficiency {
     /// Fixed cost of one kernel launch, in microseconds; each operator of
     /// each layer is one or more launches.
     pub launch_us: f64,
-    /// Extra time of a weight-only INT4/INT8 kernel over the bytes it reads,
-    /// as a fraction (dequantizing in registers costs instructions).
+    /// Extra compute of a weight-only INT4/INT8/FP8 kernel, as a fraction of
+    /// its FP16 compute (dequantizing in registers costs instructions).
     pub dequant_overhead: f64,
     /// Achievable fraction of the interconnect's one-way bandwidth in an all-reduce.
     pub interconnect: f64,

@@ -82,10 +82,10 @@ impl Roofline<'_> {
         );
         let (c, m) = (flops / d / peak, bytes / d / bw);
         let e = self.efficiency;
-        let mut busy = (c / e.compute).max(m / e.bandwidth);
-        if dequant {
-            busy *= 1.0 + e.dequant_overhead;
-        }
+        // Dequantizing in registers adds instructions, not bytes: it slows
+        // the compute side (prefill) and hides under memory time in decode.
+        let c_eff = if dequant { c * (1.0 + e.dequant_overhead) } else { c };
+        let busy = (c_eff / e.compute).max(m / e.bandwidth);
         let overhead = launches * e.launch_us * 1e-6;
         PhaseTime {
             seconds: busy + overhead,
