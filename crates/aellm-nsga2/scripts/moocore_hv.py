@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Records moocore's exact hypervolume and its time on the crate's benchmark sets.
+"""Records moocore's exact hypervolume (and contributions) and their times on the crate's benchmark sets.
 
 Usage: python3 crates/aellm-nsga2/scripts/moocore_hv.py [OUT.csv]
 (default: crates/aellm-nsga2/datasets/moocore_hv.csv). Needs `pip install moocore numpy`.
@@ -23,22 +23,29 @@ import numpy as np
 
 MASK = (1 << 64) - 1
 
-# (shape, n, d, seed): correctness sets first, then the issue's timing sets.
+# (indicator, shape, n, d, seed): correctness sets first, then the issue's
+# timing sets. "hypervolume" records moocore.hypervolume; "contributions_sum"
+# records the sum of moocore.hv_contributions (each point's exclusive volume).
 SETS = [
-    ("sphere", 300, 2, 8),
-    ("sphere", 200, 3, 1),
-    ("cube", 300, 3, 2),
-    ("sphere", 100, 4, 3),
-    ("cube", 200, 4, 4),
-    ("sphere", 40, 5, 5),
-    ("cube", 60, 5, 6),
-    ("sphere", 20, 6, 7),
-    ("sphere", 100, 6, 9),
-    ("cube", 1000, 4, 10),
-    ("sphere", 500, 4, 11),
-    ("sphere", 2000, 4, 12),
-    ("sphere", 1000, 5, 13),
-    ("sphere", 300, 6, 14),
+    ("hypervolume", "sphere", 300, 2, 8),
+    ("hypervolume", "sphere", 200, 3, 1),
+    ("hypervolume", "cube", 300, 3, 2),
+    ("hypervolume", "sphere", 100, 4, 3),
+    ("hypervolume", "cube", 200, 4, 4),
+    ("hypervolume", "sphere", 40, 5, 5),
+    ("hypervolume", "cube", 60, 5, 6),
+    ("hypervolume", "sphere", 20, 6, 7),
+    ("hypervolume", "sphere", 100, 6, 9),
+    ("hypervolume", "cube", 1000, 4, 10),
+    ("hypervolume", "sphere", 500, 4, 11),
+    ("hypervolume", "sphere", 2000, 4, 12),
+    ("hypervolume", "sphere", 1000, 5, 13),
+    ("hypervolume", "sphere", 300, 6, 14),
+    ("contributions_sum", "cube", 200, 4, 4),
+    ("contributions_sum", "sphere", 100, 4, 3),
+    ("contributions_sum", "sphere", 500, 4, 11),
+    ("contributions_sum", "sphere", 40, 5, 5),
+    ("contributions_sum", "sphere", 100, 5, 15),
 ]
 
 
@@ -67,17 +74,34 @@ def points(shape, n, d, seed):
     return out
 
 
-def median_seconds(x, ref):
-    """Median over repeats; at least 5 runs and about half a second in all."""
-    times = []
-    start = time.perf_counter()
-    while len(times) < 5 or time.perf_counter() - start < 0.5:
-        t0 = time.perf_counter()
-        moocore.hypervolume(x, ref=ref)
-        times.append(time.perf_counter() - t0)
-        if len(times) >= 1000:
-            break
-    return statistics.median(times)
+def indicator(name, x, ref):
+    if name == "hypervolume":
+        return moocore.hypervolume(x, ref=ref)
+    # ignore_dominated=False: the volume lost when the point alone is removed,
+    # dominated points kept (as our hypervolume_contributions defines it).
+    return float(np.sum(moocore.hv_contributions(x, ref=ref, ignore_dominated=False)))
+
+
+def thread_cpu_seconds():
+    # The same counter the Rust benchmark reads (Linux): this thread's time on
+    # a CPU, so other processes competing for the cores do not count.
+    with open("/proc/thread-self/schedstat") as f:
+        return int(f.read().split()[0]) * 1e-9
+
+
+def median_seconds(name, x, ref):
+    """Median wall and CPU seconds per call over 5 batches of about 0.1 s each."""
+    t0 = time.perf_counter()
+    indicator(name, x, ref)
+    calls = max(1, int(0.1 / max(time.perf_counter() - t0, 1e-7)))
+    wall, cpu = [], []
+    for _ in range(5):
+        w0, c0 = time.perf_counter(), thread_cpu_seconds()
+        for _ in range(calls):
+            indicator(name, x, ref)
+        wall.append((time.perf_counter() - w0) / calls)
+        cpu.append((thread_cpu_seconds() - c0) / calls)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main():
@@ -89,15 +113,16 @@ def main():
         f"# moocore {moocore.__version__} (numpy {np.__version__}, Python {platform.python_version()}),"
         f" recorded {now} on {platform.machine()} with {os.cpu_count()} CPUs,"
         f" load average {load[0]:.1f}",
-        "# reference point 1.1 in every objective; seconds = median of repeated moocore.hypervolume calls",
-        "shape,n,d,seed,hypervolume,moocore_seconds",
+        "# reference point 1.1 in every objective; seconds per call = median over 5 batches of"
+        " ~0.1 s, wall clock and this thread's CPU time (/proc/thread-self/schedstat)",
+        "indicator,shape,n,d,seed,value,moocore_seconds,moocore_cpu_seconds",
     ]
-    for shape, n, d, seed in SETS:
+    for name, shape, n, d, seed in SETS:
         x = np.array(points(shape, n, d, seed), dtype=float)
         ref = np.full(d, 1.1)
-        hv = moocore.hypervolume(x, ref=ref)
-        secs = median_seconds(x, ref)
-        lines.append(f"{shape},{n},{d},{seed},{hv!r},{secs:.6e}")
+        value = indicator(name, x, ref)
+        wall, cpu = median_seconds(name, x, ref)
+        lines.append(f"{name},{shape},{n},{d},{seed},{value!r},{wall:.6e},{cpu:.6e}")
         print(lines[-1], flush=True)
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -11,7 +11,7 @@
 
 use super::hv_low::{hv2, hv3};
 use super::hv4d::hv4d;
-use super::nondominated::{nondominated, weakly_dominates};
+use super::nondominated::{Order, nondominated, weakly_dominates};
 
 /// Volume of the box between `p` and `r`.
 pub(crate) fn box_volume(p: &[f64], r: &[f64]) -> f64 {
@@ -25,6 +25,7 @@ pub(crate) fn box_volume(p: &[f64], r: &[f64]) -> f64 {
 pub(crate) fn exclusive_volume<'a>(
     p: &[f64],
     others: impl Iterator<Item = &'a [f64]>,
+    order: Order,
     d: usize,
     r: &[f64],
 ) -> f64 {
@@ -40,7 +41,7 @@ pub(crate) fn exclusive_volume<'a>(
         limited.extend(q.iter().zip(p).map(|(a, b)| a.max(*b)));
     }
     let limited = if d >= 4 {
-        nondominated(&limited, d)
+        nondominated(&limited, d, order)
     } else {
         limited
     };
@@ -68,8 +69,12 @@ fn hv_sweep(pts: &[f64], d: usize, r: &[f64]) -> f64 {
     let rp = &r[..dm];
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| pts[a * d + dm].total_cmp(&pts[b * d + dm]));
-    // Non-dominated projections of the points swept so far, flattened (stride dm).
+    // Non-dominated projections of the points swept so far (stride dm) and
+    // their coordinate sums, in order of sum: their limit sets then come
+    // roughly in that order too and need no sort.
     let mut front: Vec<f64> = Vec::new();
+    let mut sums: Vec<f64> = Vec::new();
+    let (mut next_front, mut next_sums) = (Vec::new(), Vec::new());
     let mut vol = 0.0;
     let mut total = 0.0;
     let mut z_prev = pts[order[0] * d + dm];
@@ -81,15 +86,28 @@ fn hv_sweep(pts: &[f64], d: usize, r: &[f64]) -> f64 {
         if front.chunks_exact(dm).any(|q| weakly_dominates(q, p)) {
             continue;
         }
-        vol += exclusive_volume(p, front.chunks_exact(dm), dm, rp);
-        let mut kept = Vec::with_capacity(front.len() + dm);
-        for q in front.chunks_exact(dm) {
+        vol += exclusive_volume(p, front.chunks_exact(dm), Order::Roughly, dm, rp);
+        let p_sum: f64 = p.iter().sum();
+        next_front.clear();
+        next_sums.clear();
+        let mut placed = false;
+        for (q, &q_sum) in front.chunks_exact(dm).zip(&sums) {
+            if !placed && q_sum > p_sum {
+                next_front.extend_from_slice(p);
+                next_sums.push(p_sum);
+                placed = true;
+            }
             if !weakly_dominates(p, q) {
-                kept.extend_from_slice(q);
+                next_front.extend_from_slice(q);
+                next_sums.push(q_sum);
             }
         }
-        kept.extend_from_slice(p);
-        front = kept;
+        if !placed {
+            next_front.extend_from_slice(p);
+            next_sums.push(p_sum);
+        }
+        std::mem::swap(&mut front, &mut next_front);
+        std::mem::swap(&mut sums, &mut next_sums);
     }
     total + vol * (r[dm] - z_prev)
 }

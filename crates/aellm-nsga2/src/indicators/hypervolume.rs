@@ -13,6 +13,7 @@
 
 use super::check_set;
 use super::hv_exact::{exclusive_volume, hv_flat};
+use super::nondominated::Order;
 use crate::error::{Nsga2Error, Result};
 
 /// Exact hypervolume of `points` (rows of minimised objectives) with respect to `reference`.
@@ -51,7 +52,7 @@ pub fn hypervolume_contributions<T: AsRef<[f64]>>(
                 .enumerate()
                 .filter(|&(j, _)| j != i)
                 .map(|(_, q)| q.as_ref());
-            exclusive_volume(p.as_ref(), others, d, reference)
+            exclusive_volume(p.as_ref(), others, Order::Any, d, reference)
         })
         .collect())
 }
@@ -76,10 +77,12 @@ pub fn hypervolume_improvement<T: AsRef<[f64]>>(
     prepare(points, reference)?;
     check_set(&[candidate], reference.len(), "candidate")?;
     let others = points.iter().map(|q| q.as_ref());
+    let d = reference.len();
     Ok(exclusive_volume(
         candidate,
         others,
-        reference.len(),
+        Order::Any,
+        d,
         reference,
     ))
 }
