@@ -7,9 +7,11 @@
 //! - [`nsga2`]: a general NSGA-II engine;
 //! - [`surrogate`]: boosted regression trees with calibrated uncertainty;
 //! - [`harness`]: real measurements with candle;
-//! - [`optimizer`]: the AE-LLM search itself.
+//! - [`optimizer`]: the AE-LLM search itself;
+//! - [`costmodel`]: predictions for hardware this machine is not.
 #![deny(missing_docs)]
 
+pub use aellm_costmodel as costmodel;
 pub use aellm_harness as harness;
 pub use aellm_nsga2 as nsga2;
 pub use aellm_optimizer as optimizer;
