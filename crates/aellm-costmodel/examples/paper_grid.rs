@@ -30,13 +30,13 @@ fn scenarios() -> Result<Vec<(String, Scenario)>, Box<dyn std::error::Error>> {
 }
 
 /// Counts of a choice among the front, as "value xN" sorted by count.
-fn tally<'a>(items: impl Iterator<Item = String>) -> String {
+fn tally(items: impl Iterator<Item = String>) -> String {
     let mut m: BTreeMap<String, usize> = BTreeMap::new();
     for i in items {
         *m.entry(i).or_default() += 1;
     }
     let mut v: Vec<_> = m.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|e| std::cmp::Reverse(e.1));
     v.iter()
         .map(|(k, n)| format!("{k} x{n}"))
         .collect::<Vec<_>>()

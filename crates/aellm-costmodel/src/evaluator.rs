@@ -86,9 +86,19 @@ fn extras(p: &Prediction) -> BTreeMap<String, Figure> {
             "elements AdamW updates",
         ),
         (
-            "finetune_peak_gb",
-            ft.peak_gb,
-            "weights + gradients, AdamW moments, master copies + activations",
+            "finetune_optimizer_state_bytes",
+            ft.optimizer_state_bytes,
+            "two f32 AdamW moments per trainable element",
+        ),
+        (
+            "finetune_weight_bytes",
+            ft.weights_gb * 1e9,
+            "weights held while training (FP16 base, NF4 for QLoRA, plus adapters)",
+        ),
+        (
+            "finetune_peak_bytes",
+            ft.peak_gb * 1e9,
+            "weights + gradients, AdamW moments, master copies + activations (batch 8)",
         ),
         (
             "finetune_seconds_per_step",

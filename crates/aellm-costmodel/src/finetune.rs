@@ -26,6 +26,8 @@ pub struct FinetuneRecipe {
 pub struct FinetunePrediction {
     /// Elements the optimizer updates.
     pub trainable_parameters: f64,
+    /// AdamW's two f32 moments per trainable element, bytes.
+    pub optimizer_state_bytes: f64,
     /// Weights held (frozen base in its storage format plus adapters), GB.
     pub weights_gb: f64,
     /// Gradients, AdamW moments and master copies of the trainable elements, GB.
@@ -83,6 +85,7 @@ pub fn predict(
     let runtime = e.runtime_gb * hw.devices.max(1) as f64;
     FinetunePrediction {
         trainable_parameters: trainable,
+        optimizer_state_bytes: f.optimizer_state_bytes(),
         weights_gb: weights / 1e9,
         optimizer_gb: optimizer / 1e9,
         activations_gb: act / 1e9,

@@ -84,7 +84,11 @@ impl Roofline<'_> {
         let e = self.efficiency;
         // Dequantizing in registers adds instructions, not bytes: it slows
         // the compute side (prefill) and hides under memory time in decode.
-        let c_eff = if dequant { c * (1.0 + e.dequant_overhead) } else { c };
+        let c_eff = if dequant {
+            c * (1.0 + e.dequant_overhead)
+        } else {
+            c
+        };
         let busy = (c_eff / e.compute).max(m / e.bandwidth);
         let overhead = launches * e.launch_us * 1e-6;
         PhaseTime {
