@@ -1,4 +1,4 @@
-"""XGBoost / LightGBM reference figures for the gbdt_benchmark example.
+"""XGBoost / LightGBM reference figures for the surrogate_benchmark example.
 
 Same data, same folds (folds-*.csv), same hyper-parameters as the Rust side:
 300 trees, depth 3, learning rate 0.05, subsample 0.8, colsample 0.8, 256 bins,

@@ -1,4 +1,4 @@
-//! The figures of the `gbdt_benchmark` example: accuracy and fit time against
+//! The figures of the `surrogate_benchmark` example: accuracy and fit time against
 //! XGBoost/LightGBM on shared folds, and interval coverage of the ensemble.
 
 use crate::datasets;
@@ -119,7 +119,7 @@ pub fn seed_spread(
     seeds: u64,
 ) -> Result<SeedSpread> {
     let rmse = (0..seeds)
-        .map(|s| Ok(cross_validate(&params.clone().seed(s).check()?, data, folds)?.rmse))
+        .map(|s| Ok(cross_validate(&params.clone().seed(s).check()?, data, folds)?.mean_fold_rmse))
         .collect::<Result<Vec<f64>>>()?;
     let n = rmse.len().max(1) as f64;
     let mean = rmse.iter().sum::<f64>() / n;
@@ -189,15 +189,15 @@ impl fmt::Display for BenchmarkReport {
         for (data, lib, rmse, pooled, secs) in REFERENCE {
             writeln!(
                 f,
-                "reference {data} {lib} rmse={rmse:.3} pooled_rmse={pooled:.3} fit_seconds={secs:.2} \
+                "reference {data} {lib} mean_fold_rmse={rmse:.3} pooled_rmse={pooled:.3} fit_seconds={secs:.2} \
                  (n_jobs=1, recorded by datasets/reference.py, not measured now)"
             )?;
         }
         let c = (&self.coverage_friedman1, &self.coverage_diabetes);
         writeln!(
             f,
-            "ensemble ({} members): friedman1 rmse={:.3} mean_std={:.3}; diabetes rmse={:.2} mean_std={:.2}",
-            self.members, c.0.rmse, c.0.mean_std, c.1.rmse, c.1.mean_std
+            "ensemble ({} members): friedman1 mean_fold_rmse={:.3} mean_std={:.3}; diabetes mean_fold_rmse={:.2} mean_std={:.2}",
+            self.members, c.0.mean_fold_rmse, c.0.mean_std, c.1.mean_fold_rmse, c.1.mean_std
         )?;
         writeln!(
             f,
@@ -219,13 +219,13 @@ impl fmt::Display for BenchmarkReport {
         for ((data, det, spread), xgb) in runs.iter().zip(XGBOOST_PARITY) {
             writeln!(
                 f,
-                "{data} deterministic (subsample 1, colsample 1) rmse={:.5} pooled_rmse={:.5} \
+                "{data} deterministic (subsample 1, colsample 1) mean_fold_rmse={:.5} pooled_rmse={:.5} \
                  [xgboost {:.5} / {:.5}, recorded]",
-                det.rmse, det.pooled_rmse, xgb.1, xgb.2
+                det.mean_fold_rmse, det.pooled_rmse, xgb.1, xgb.2
             )?;
             writeln!(
                 f,
-                "{data} rmse over seeds 0..={}: mean={:.4} sd={:.4} min={:.4} max={:.4} \
+                "{data} mean_fold_rmse over seeds 0..={}: mean={:.4} sd={:.4} min={:.4} max={:.4} \
                  [xgboost random_state 0..=19: {:.4} sd={:.4} min={:.4} max={:.4}, recorded]",
                 spread.seeds.saturating_sub(1),
                 spread.mean,
@@ -240,17 +240,18 @@ impl fmt::Display for BenchmarkReport {
         }
         writeln!(
             f,
-            "rmse = mean of the 15 per-fold test RMSEs; pooled_rmse = RMSE over the 15 test sets at once"
+            "mean_fold_rmse = mean of the 15 per-fold test RMSEs; pooled_rmse = square root of the mean fold MSE \
+             (folds weighted by rows: the RMSE over the 15 test sets at once)"
         )?;
         writeln!(
             f,
-            "diabetes rmse={:.3} pooled_rmse={:.3} fit_seconds={:.2}",
-            self.diabetes.rmse, self.diabetes.pooled_rmse, self.diabetes.fit_seconds
+            "diabetes mean_fold_rmse={:.3} pooled_rmse={:.3} fit_seconds={:.2}",
+            self.diabetes.mean_fold_rmse, self.diabetes.pooled_rmse, self.diabetes.fit_seconds
         )?;
         writeln!(
             f,
-            "winequality-red rmse={:.4} pooled_rmse={:.4} fit_seconds={:.2}",
-            self.winequality_red.rmse,
+            "winequality-red mean_fold_rmse={:.4} pooled_rmse={:.4} fit_seconds={:.2}",
+            self.winequality_red.mean_fold_rmse,
             self.winequality_red.pooled_rmse,
             self.winequality_red.fit_seconds
         )?;

@@ -72,10 +72,14 @@ fn check_folds(data: &Dataset<f64, f64, Ix1>, folds: &[Vec<usize>]) -> Result<()
 /// Cross-validated accuracy and cost of the regressor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvReport {
-    /// Mean over all (repeat, fold) pairs of the test RMSE.
-    pub rmse: f64,
-    /// RMSE over the 15 test sets pooled (every row once per repeat); kept
-    /// because some published figures use it instead of the mean.
+    /// Mean of the per-fold test RMSEs over all (repeat, fold) pairs (what
+    /// XGBoost's `cv` reports as `test-rmse-mean`).
+    #[serde(alias = "rmse")]
+    pub mean_fold_rmse: f64,
+    /// Pooled test RMSE: the square root of the mean fold MSE, each fold
+    /// weighted by its rows, i.e. the RMSE over every held-out row at once
+    /// (with equal folds, exactly the square root of the plain mean fold MSE).
+    /// Never below [`Self::mean_fold_rmse`] with equal folds (Jensen).
     pub pooled_rmse: f64,
     /// Test RMSE of each (repeat, fold), repeat-major.
     pub fold_rmse: Vec<f64>,
@@ -103,9 +107,9 @@ pub fn cross_validate<L: Loss>(
         count += test.nsamples();
         fold_rmse.push(fold);
     }
-    let rmse = fold_rmse.iter().sum::<f64>() / fold_rmse.len().max(1) as f64;
+    let mean_fold_rmse = fold_rmse.iter().sum::<f64>() / fold_rmse.len().max(1) as f64;
     Ok(CvReport {
-        rmse,
+        mean_fold_rmse,
         pooled_rmse: (squared / count.max(1) as f64).sqrt(),
         fold_rmse,
         fit_seconds,
@@ -119,8 +123,9 @@ pub struct CoverageReport {
     pub coverage90: f64,
     /// Mean predicted σ over held-out points.
     pub mean_std: f64,
-    /// Mean test RMSE of the ensemble mean over the folds.
-    pub rmse: f64,
+    /// Mean of the per-fold test RMSEs of the ensemble mean.
+    #[serde(alias = "rmse")]
+    pub mean_fold_rmse: f64,
 }
 
 /// Fits the ensemble on every (repeat, fold) and counts held-out points
@@ -147,7 +152,7 @@ pub fn interval_coverage<L: Loss>(
     Ok(CoverageReport {
         coverage90: inside as f64 / total.max(1) as f64,
         mean_std: std_sum / total.max(1) as f64,
-        rmse: rmse_sum / n_folds.max(1) as f64,
+        mean_fold_rmse: rmse_sum / n_folds.max(1) as f64,
     })
 }
 
@@ -183,7 +188,7 @@ mod tests {
             .map(|(r, n)| r * r * n)
             .sum();
         assert!((report.pooled_rmse - (squared / 46.0).sqrt()).abs() < 1e-9);
-        assert_ne!(report.pooled_rmse, report.rmse);
+        assert_ne!(report.pooled_rmse, report.mean_fold_rmse);
     }
 
     #[test]

@@ -7,8 +7,13 @@
 //!   `GradientBoostedTrees::params()` → [`GbdtParams`] → `fit(&dataset)`.
 //! - [`BootstrapEnsemble`]: K boosted models on bootstrap resamples, predicting
 //!   a mean and a standard deviation that includes out-of-bag residual noise.
+//!   Its 90% interval is `mean ± Z90·σ` with [`Z90`] ≈ 1.645.
 //! - [`datasets`] and [`evaluation`]: the bundled benchmark data and the
-//!   repeated k-fold protocol used to compare with XGBoost and LightGBM.
+//!   repeated k-fold protocol used to compare with XGBoost and LightGBM;
+//!   [`benchmark_params`] are the settings of that comparison (300 trees,
+//!   depth 3, learning rate 0.05, subsample and colsample 0.8), a sound start
+//!   for a few hundred rows; [`GbdtParams::ae_llm`] is the AE-LLM paper's preset.
+//!   The `surrogate_benchmark` example prints the comparison.
 //!
 //! Nothing here knows about LLMs: any regression problem will do.
 //!
@@ -63,7 +68,8 @@ mod gbdt;
 pub mod loss;
 pub mod tree;
 
-pub use ensemble::{BootstrapEnsemble, EnsembleParams, EnsembleValidParams};
+pub use benchmark::benchmark_params;
+pub use ensemble::{BootstrapEnsemble, EnsembleParams, EnsembleValidParams, Z90};
 pub use error::{Result, SurrogateError};
 pub use gbdt::{GbdtParams, GbdtValidParams, GradientBoostedTrees};
 /// The linfa version these models implement (its traits, `Dataset`, `ParamGuard`).

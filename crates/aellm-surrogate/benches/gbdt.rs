@@ -3,13 +3,13 @@
 //! (500 trees of depth 8) on Friedman #1, and ensemble prediction with
 //! standard deviations for 1,000 queries.
 //!
-//! Run with `cargo bench -p aellm --bench gbdt`.
+//! Run with `cargo bench -p aellm-surrogate --bench gbdt`.
 
 use std::hint::black_box;
 
-use aellm::surrogate::benchmark::benchmark_params;
-use aellm::surrogate::linfa::traits::Fit;
-use aellm::surrogate::{BootstrapEnsemble, GbdtParams, datasets};
+use aellm_surrogate::benchmark::benchmark_params;
+use aellm_surrogate::linfa::traits::Fit;
+use aellm_surrogate::{BootstrapEnsemble, GbdtParams, datasets};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn fitting(c: &mut Criterion) {
