@@ -164,3 +164,60 @@ impl AccuracyModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aellm_space::{FineTuning, Inference, presets};
+
+    fn scenario(model: &str) -> Scenario {
+        Scenario::new(
+            presets::model(model).unwrap(),
+            presets::task("mmlu").unwrap(),
+            presets::hardware("a100-80gb").unwrap(),
+        )
+    }
+
+    fn int4(method: QuantMethod) -> Configuration {
+        Configuration {
+            inference: Inference {
+                weights: WeightPrecision::Int4,
+                method: Some(method),
+                kv_cache: KvCache::Full,
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn awq_on_a_7b_model_uses_the_7b_row() {
+        let p = AccuracyModel::default().predict(&int4(QuantMethod::Awq), &scenario("llama-2-7b"));
+        // 5.6 / 5.47 - 1 = 2.38% perplexity, taken as 2.38% of the score.
+        assert!(
+            (p.value - (1.0 - (5.6 / 5.47 - 1.0))).abs() < 1e-12,
+            "{p:?}"
+        );
+        assert!(p.how.contains("llm-quantization") && p.how.contains("assumption"));
+    }
+
+    #[test]
+    fn gptq_on_a_70b_model_uses_the_70b_row_and_fp16_keeps_the_score() {
+        let p =
+            AccuracyModel::default().predict(&int4(QuantMethod::Gptq), &scenario("llama-2-70b"));
+        assert!((p.value - (1.0 - (3.52 / 3.32 - 1.0))).abs() < 1e-12);
+        let base =
+            AccuracyModel::default().predict(&Configuration::default(), &scenario("llama-2-70b"));
+        assert_eq!((base.value, base.std), (1.0, 0.0));
+    }
+
+    #[test]
+    fn unpublished_techniques_widen_the_interval_not_the_mean() {
+        let mut c = Configuration::default();
+        c.architecture.attention = Attention::Mqa;
+        c.fine_tuning = FineTuning::low_rank(FineTuneMethod::Lora, 8, 16.0);
+        let p = AccuracyModel::default().predict(&c, &scenario("mistral-7b"));
+        assert_eq!(p.value, 1.0);
+        assert!((p.std - (2.0f64 * 0.05 * 0.05).sqrt()).abs() < 1e-12);
+        assert!(p.how.contains("MQA conversion") && p.how.contains("LoRA"));
+    }
+}

@@ -21,3 +21,36 @@ pub fn power_w(hw: &HardwareSpec, phase: &PhaseTime) -> f64 {
 pub fn energy_j(hw: &HardwareSpec, phases: &[PhaseTime]) -> f64 {
     phases.iter().map(|p| power_w(hw, p) * p.seconds).sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aellm_space::presets;
+
+    #[test]
+    fn power_runs_from_idle_to_board_power() {
+        let hw = presets::hardware("a100-80gb").unwrap();
+        let idle = PhaseTime {
+            seconds: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(power_w(&hw, &idle), 60.0);
+        let busy = PhaseTime {
+            seconds: 1.0,
+            memory_at_peak: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(power_w(&hw, &busy), 400.0);
+        let half = PhaseTime {
+            seconds: 2.0,
+            compute_at_peak: 1.0,
+            ..Default::default()
+        };
+        assert_eq!(power_w(&hw, &half), 230.0);
+        // Energy is power times time, phase by phase.
+        assert_eq!(energy_j(&hw, &[idle, half]), 60.0 + 460.0);
+        let mut unknown = hw.clone();
+        unknown.idle_power_w = None;
+        assert_eq!(power_w(&unknown, &idle), 40.0);
+    }
+}
