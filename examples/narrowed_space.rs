@@ -18,7 +18,7 @@
 //! (reference point 1.1, as in the baselines table).
 
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
-use aellm::optimizer::observer::{Observer, Silent};
+use aellm::optimizer::observer::{PhaseObserver, Silent};
 use aellm::optimizer::refinement::Acquisition;
 use aellm::optimizer::runner::Runner;
 use aellm::optimizer::scoring::Normaliser;
@@ -103,7 +103,7 @@ impl Evaluator for Replay {
 /// One bar over the exhaustive measurement.
 struct Bar(ProgressBar);
 
-impl Observer for Bar {
+impl PhaseObserver for Bar {
     fn evaluated(&self, e: &Evaluation, reused: bool) {
         self.0.set_message(format!(
             "{}{}",

@@ -14,7 +14,7 @@ use aellm::optimizer::baselines::{BaselineRuns, compare, run_baselines};
 use aellm::optimizer::observer::Silent;
 use aellm::optimizer::refinement::Acquisition;
 use aellm::optimizer::study::SqliteStudy;
-use aellm::optimizer::{AeLlm, AeLlmParams, BaselineRow, OptimizationResult};
+use aellm::optimizer::{AeLlm, AeLlmParams, AeLlmResult, BaselineRow};
 
 #[global_allocator]
 static ALLOC: aellm::harness::metrics::CountingAllocator =
@@ -86,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seed,
             ..Default::default()
         };
-        let run = |p: AeLlmParams| -> Result<OptimizationResult, Box<dyn std::error::Error>> {
+        let run = |p: AeLlmParams| -> Result<AeLlmResult, Box<dyn std::error::Error>> {
             Ok(AeLlm::new(p).run(&evaluator, &scenario, &space, &study, &Silent)?)
         };
         let mut full = run(base.clone())?;

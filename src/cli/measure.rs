@@ -1,6 +1,7 @@
 //! `aellm measure`: one configuration through the harness.
 
-use aellm::harness::{HarnessEvaluator, HarnessOptions};
+use super::evaluator;
+use aellm::harness::HarnessEvaluator;
 use aellm::space::{Configuration, Evaluation, Scenario};
 use anyhow::Context;
 use clap::Args;
@@ -28,7 +29,7 @@ pub fn run(a: MeasureArgs) -> anyhow::Result<()> {
         Some(p) => Scenario::from_path(p)?,
         None => HarnessEvaluator::default_scenario(),
     };
-    let harness = HarnessEvaluator::new(HarnessOptions::default());
+    let harness = evaluator::build(evaluator::DEFAULT)?;
     let e = Evaluation::run(&harness, c, &scenario);
     println!("{}", serde_json::to_string_pretty(&e)?);
     if let Err(err) = &e.outcome {

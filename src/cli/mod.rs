@@ -1,10 +1,13 @@
 //! Subcommands of the `aellm` command.
 
+mod evaluator;
 mod measure;
 mod optimize;
+mod parse;
 mod presets;
 mod progress;
 mod space;
+mod summary;
 
 use clap::{Parser, Subcommand};
 

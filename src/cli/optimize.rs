@@ -1,12 +1,13 @@
 //! `aellm optimize`: the whole AE-LLM method, with a report directory.
 
 use super::progress::Bars;
-use aellm::harness::{HarnessEvaluator, HarnessOptions};
+use super::{evaluator, parse, summary};
+use aellm::harness::HarnessEvaluator;
 use aellm::optimizer::baselines::{compare, run_baselines};
 use aellm::optimizer::study::SqliteStudy;
-use aellm::optimizer::{AeLlm, AeLlmParams, OptimizationResult, write_report};
+use aellm::optimizer::{AeLlm, AeLlmParams, AeLlmResult, write_report};
 use aellm::space::{Preferences, Scenario, ScenarioFile, Space};
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -33,11 +34,11 @@ pub struct OptimizeArgs {
     #[arg(long)]
     budget: Option<usize>,
     /// Preference weights `accuracy,latency,memory,energy`, e.g. `0.4,0.2,0.2,0.2`.
-    #[arg(long, value_parser = parse_weights)]
+    #[arg(long, value_parser = parse::weights)]
     weights: Option<Preferences>,
     /// Stop starting new evaluations after this long (`90s`, `10m`, `1h`, or seconds);
     /// the best result so far is written.
-    #[arg(long, value_parser = parse_duration)]
+    #[arg(long, value_parser = parse::duration)]
     max_time: Option<Duration>,
     /// Skip the baselines (default, best single-stage, random search).
     #[arg(long)]
@@ -58,86 +59,28 @@ pub struct OptimizeArgs {
     no_hierarchical_crossover: bool,
 }
 
-fn parse_weights(s: &str) -> Result<Preferences, String> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|x| {
-            x.trim()
-                .parse::<f64>()
-                .map_err(|e| format!("`{x}` in --weights: {e}"))
-        })
-        .collect::<Result<_, _>>()?;
-    let [accuracy, latency, memory, energy] = v[..] else {
-        return Err(format!(
-            "--weights needs 4 numbers `accuracy,latency,memory,energy`, got {}",
-            v.len()
-        ));
-    };
-    let p = Preferences {
-        accuracy,
-        latency,
-        memory,
-        energy,
-    };
-    p.check().map_err(|e| e.to_string())?;
-    Ok(p)
-}
-
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| c.is_alphabetic()).unwrap_or(s.len()));
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|e| format!("`{s}`: {e}; use e.g. 90s, 10m, 1h"))?;
-    let secs = match unit {
-        "" | "s" => v,
-        "m" => 60.0 * v,
-        "h" => 3600.0 * v,
-        _ => return Err(format!("`{s}`: unknown unit `{unit}`; use s, m or h")),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
-}
-
-pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
-    let harness = HarnessEvaluator::new(HarnessOptions::default());
-    let (mut scenario, file_budget): (Scenario, Option<u32>) = match &a.scenario {
+/// The scenario, its budget from the file (if any) and the space to search.
+fn load_scenario(a: &OptimizeArgs) -> anyhow::Result<(Scenario, Option<usize>, Space)> {
+    let (mut scenario, file_budget, space) = match &a.scenario {
         Some(path) => {
             let f = ScenarioFile::from_path(path)?;
-            let b = f.budget;
-            (f.resolve()?, b)
+            let b = f.budget.map(|b| b as usize);
+            (f.resolve()?, b, Space::paper())
         }
-        None => (HarnessEvaluator::default_scenario(), None),
+        None => (
+            HarnessEvaluator::default_scenario(),
+            None,
+            HarnessEvaluator::space(),
+        ),
     };
     if let Some(w) = a.weights {
         scenario.preferences = w;
     }
-    let space: Space = if a.scenario.is_none() {
-        HarnessEvaluator::space()
-    } else {
-        Space::paper()
-    };
-    let budget = a.budget.or(file_budget.map(|b| b as usize)).unwrap_or(24);
-    if budget < 7 {
-        bail!("--budget {budget} is too small: the surrogates need at least 7 evaluations");
-    }
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("creating the report directory {}", a.out.display()))?;
-    let study_path = a
-        .study
-        .clone()
-        .unwrap_or_else(|| a.out.join("study.sqlite"));
-    let study = SqliteStudy::open(&study_path)?;
+    Ok((scenario, file_budget, space))
+}
 
-    println!(
-        "aellm: {} on {} ({}), {} valid configurations, budget {budget} evaluations, study {}",
-        scenario.model.name,
-        scenario.hardware.name,
-        scenario.task.name,
-        space.for_model(&scenario.model).size(),
-        study_path.display()
-    );
-    let bars = Bars::new();
+/// The method's settings from the arguments.
+fn params(a: &OptimizeArgs, budget: usize) -> AeLlmParams {
     let mut params = AeLlmParams {
         budget,
         seed: a.seed,
@@ -148,14 +91,48 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     };
     params.search.constraint_aware_init = !a.no_constraint_init;
     params.search.hierarchical_crossover = !a.no_hierarchical_crossover;
+    params
+}
+
+pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
+    let evaluator = evaluator::build(evaluator::DEFAULT)?;
+    let (scenario, file_budget, space) = load_scenario(&a)?;
+    let budget = a.budget.or(file_budget).unwrap_or(24);
+    // Every setting is checked before anything is created or measured.
+    let params = params(&a, budget);
+    params.check()?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("creating the report directory {}", a.out.display()))?;
+    let study_path = a
+        .study
+        .clone()
+        .unwrap_or_else(|| a.out.join("study.sqlite"));
+    let study = SqliteStudy::open(&study_path)?;
+    println!(
+        "aellm: {} on {} ({}), {} valid configurations, budget {budget} evaluations, study {}",
+        scenario.model.name,
+        scenario.hardware.name,
+        scenario.task.name,
+        space.for_model(&scenario.model).size(),
+        study_path.display()
+    );
+    let bars = Bars::new();
     let started = std::time::Instant::now();
-    let mut result: OptimizationResult =
-        AeLlm::new(params).run(&harness, &scenario, &space, &study, &bars)?;
+    let mut result: AeLlmResult =
+        AeLlm::new(params).run(&evaluator, &scenario, &space, &study, &bars)?;
     let out_of_time = a.max_time.is_some_and(|t| started.elapsed() >= t);
     if !a.no_baselines && !out_of_time {
-        let runs = run_baselines(&harness, &scenario, &space, &study, &bars, budget, a.seed)?;
+        let runs = run_baselines(&evaluator, &scenario, &space, &study, &bars, budget, a.seed)?;
         compare(&mut result, &runs)?;
     }
+    note_estimates(&mut result);
+    let files = write_report(&a.out, &result)?;
+    summary::print(&result, files.len(), &a.out);
+    Ok(())
+}
+
+/// Tells the reader, next to the figures, when some were estimated.
+fn note_estimates(result: &mut AeLlmResult) {
     if result
         .evaluations
         .iter()
@@ -167,70 +144,5 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
              (on a CPU without RAPL, energy is CPU time times a stated wattage)."
                 .into(),
         );
-    }
-    let files = write_report(&a.out, &result)?;
-    println!();
-    match &result.recommended {
-        Some(r) => {
-            println!("Recommended: {}", r.member.configuration);
-            let o = r.member.objectives;
-            println!(
-                "  accuracy {:.4}, latency {:.2} ms, memory {:.4} GB, energy {:.3} J ({}), efficiency score {}",
-                o.accuracy,
-                o.latency_ms,
-                o.memory_gb,
-                o.energy_j,
-                r.member.provenance,
-                r.efficiency_score
-                    .map_or("n/a".into(), |e| format!("{e:.2}"))
-            );
-            for w in &r.why {
-                println!("  - {w}");
-            }
-        }
-        None => println!(
-            "No measured configuration meets every limit; see the closest ones in report.md."
-        ),
-    }
-    if !result.baselines.is_empty() {
-        println!(
-            "\n{:<20} {:>9} {:>11} {:>10} {:>10} {:>10} {:>6}",
-            "method", "accuracy", "latency ms", "memory GB", "efficiency", "HV", "evals"
-        );
-        for b in &result.baselines {
-            let o = b.objectives;
-            println!(
-                "{:<20} {:>9} {:>11} {:>10} {:>10} {:>10} {:>6}",
-                b.method,
-                o.map_or("–".into(), |o| format!("{:.4}", o.accuracy)),
-                o.map_or("–".into(), |o| format!("{:.2}", o.latency_ms)),
-                o.map_or("–".into(), |o| format!("{:.4}", o.memory_gb)),
-                b.efficiency_score.map_or("–".into(), |e| format!("{e:.2}")),
-                b.hypervolume.map_or("–".into(), |h| format!("{h:.4}")),
-                b.evaluations
-            );
-        }
-    }
-    println!(
-        "\nStopped: {}. Report: {} files in {}",
-        result.stopped,
-        files.len(),
-        a.out.display()
-    );
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_weights_and_durations_with_clear_errors() {
-        assert_eq!(parse_weights("1,0,0,0").unwrap().accuracy, 1.0);
-        assert!(parse_weights("1,2,3").unwrap_err().contains("4 numbers"));
-        assert!(parse_weights("-1,0,0,1").is_err());
-        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
-        assert!(parse_duration("3 weeks").unwrap_err().contains("unit"));
     }
 }

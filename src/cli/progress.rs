@@ -1,6 +1,6 @@
 //! Progress bars for the optimizer's phases.
 
-use aellm::optimizer::observer::Observer;
+use aellm::optimizer::observer::PhaseObserver;
 use aellm::space::Evaluation;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::sync::Mutex;
@@ -31,7 +31,7 @@ impl Bars {
     }
 }
 
-impl Observer for Bars {
+impl PhaseObserver for Bars {
     fn phase_started(&self, name: &str, steps: u64) {
         let bar = self.multi.add(ProgressBar::new(steps));
         bar.set_style(

@@ -3,83 +3,20 @@
 //! refit, for a number of refinement rounds.
 
 use crate::build;
-use crate::observer::Observer;
+use crate::observer::PhaseObserver;
+use crate::params::{AeLlmParams, ValidAeLlmParams};
 use crate::predictor::Prediction;
-use crate::refinement::{Acquisition, top_up};
+use crate::refinement::top_up;
 use crate::runner::Runner;
-use crate::search::{SearchParams, SearchRound, predicted_front};
+use crate::search::{SearchRound, predicted_front};
 use crate::study::Study;
-use crate::surrogates::{MIN_TRAINING_ROWS, ObjectiveSurrogates, SurrogateParams};
-use crate::{OptimizationResult, OptimizerError};
-use aellm_space::{Configuration, Evaluator, Objectives, Scenario, Space};
+use crate::surrogates::ObjectiveSurrogates;
+use crate::{AeLlmResult, OptimizerError, TerminationReason};
+use aellm_space::{Configuration, Evaluation, Evaluator, Objectives, Scenario, Space};
 use rand::SeedableRng;
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// Settings of a run. The switches reproduce the paper's ablations.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AeLlmParams {
-    /// Real evaluations in all (the default configuration included).
-    pub budget: usize,
-    /// Share of the budget spent on the initial random sample. The default,
-    /// 0.4, leaves most of the budget to refinement: on the narrowed space of
-    /// `examples/narrowed_space.rs` it found more of the true front than 0.5
-    /// or 0.6 did at the same budget.
-    pub initial_fraction: f64,
-    /// Refinement rounds after the first search (the paper: 3).
-    pub refine_rounds: usize,
-    /// How refinement rounds pick what to measure.
-    #[serde(default)]
-    pub acquisition: Acquisition,
-    /// The search's settings.
-    pub search: SearchParams,
-    /// The surrogates' settings.
-    pub surrogate: SurrogateParams,
-    /// Off: spend the whole budget on random samples (the "no surrogates" ablation).
-    pub use_surrogates: bool,
-    /// Seed of every random choice.
-    pub seed: u64,
-    /// Wall-clock budget: no new evaluation starts after it; the result so far is returned.
-    pub max_time: Option<Duration>,
-}
-
-impl Default for AeLlmParams {
-    fn default() -> Self {
-        AeLlmParams {
-            budget: 40,
-            initial_fraction: 0.4,
-            refine_rounds: 3,
-            acquisition: Acquisition::default(),
-            search: SearchParams::default(),
-            surrogate: SurrogateParams::default(),
-            use_surrogates: true,
-            seed: 0,
-            max_time: None,
-        }
-    }
-}
-
-impl AeLlmParams {
-    /// Evaluations of the initial sample and of each refinement round; they
-    /// add up to the budget.
-    pub fn schedule(&self) -> (usize, Vec<usize>) {
-        let min_initial = (MIN_TRAINING_ROWS + 1).min(self.budget);
-        if !self.use_surrogates || self.refine_rounds == 0 {
-            return (self.budget, vec![0; self.refine_rounds]);
-        }
-        let initial = ((self.budget as f64 * self.initial_fraction).round() as usize)
-            .clamp(min_initial, self.budget);
-        let (rest, r) = (self.budget - initial, self.refine_rounds);
-        (
-            initial,
-            (0..r)
-                .map(|i| rest / r + usize::from(i < rest % r))
-                .collect(),
-        )
-    }
-}
+use std::time::Instant;
 
 /// The AE-LLM optimizer.
 ///
@@ -134,117 +71,213 @@ impl AeLlm {
         scenario: &Scenario,
         space: &Space,
         study: &dyn Study,
-        observer: &dyn Observer,
-    ) -> Result<OptimizationResult, OptimizerError> {
+        observer: &dyn PhaseObserver,
+    ) -> Result<AeLlmResult, OptimizerError> {
         scenario.check()?;
         space.check()?;
-        let p = &self.params;
+        let params = self.params.check()?;
         let space = Arc::new(space.for_model(&scenario.model));
-        let deadline = p.max_time.map(|t| Instant::now() + t);
+        let deadline = params.max_time.map(|t| Instant::now() + t);
         let runner = Runner::new(evaluator, study, scenario, observer, deadline);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(p.seed);
-        let (initial, per_round) = p.schedule();
-
-        // 1. The initial sample: the default configuration first (every
-        // efficiency score is against it), then distinct uniform samples.
-        observer.phase_started("initial sample", initial as u64);
-        let mut plan: Vec<Configuration> = Vec::new();
-        if space.contains(&Configuration::default()) {
-            plan.push(Configuration::default());
-        }
-        let mut seen: HashSet<Configuration> = plan.iter().copied().collect();
-        let target = initial.min(space.size() as usize);
-        while plan.len() < target {
-            let c = space.sample(&mut rng)?;
-            if seen.insert(c) {
-                plan.push(c);
+        let mut state = RunState::new(&params);
+        let ctx = Context {
+            params: &params,
+            scenario,
+            space: &space,
+            runner: &runner,
+            observer,
+        };
+        // The loop owns the deadline: no phase starts once it has passed.
+        let stopped = loop {
+            if state.next != Phase::Initial && runner.out_of_time() {
+                break TerminationReason::TimeBudgetSpent;
             }
-        }
-        let mut evaluations = runner.measure(&plan, "initial")?.evaluations;
-        observer.phase_finished("initial sample");
-
-        let mut predicted: Vec<(Configuration, Prediction)> = Vec::new();
-        let mut surrogates: Option<Arc<ObjectiveSurrogates>> = None;
-        let mut stopped = "finished".to_string();
-        if p.use_surrogates {
-            for round in 0..=p.refine_rounds {
-                if runner.out_of_time() {
-                    stopped = "time budget spent".into();
-                    break;
-                }
-                let name = format!("search round {}", round + 1);
-                observer.phase_started(&name, 2);
-                let data: Vec<_> = build::successes(&evaluations)
-                    .into_iter()
-                    .map(|(c, m)| (c, m.objectives()))
-                    .collect();
-                let sur = match ObjectiveSurrogates::fit(&data, scenario, &p.surrogate) {
-                    Ok(s) => Arc::new(s),
-                    Err(OptimizerError::TooFewMeasurements { got, needed }) => {
-                        tracing::warn!(
-                            got,
-                            needed,
-                            "too few successful measurements to fit surrogates; stopping the search"
-                        );
-                        stopped = format!(
-                            "only {got} successful measurements, {needed} needed for surrogates"
-                        );
-                        break;
-                    }
-                    Err(e) => return Err(e),
-                };
-                observer.step("surrogates fitted");
-                let search = SearchRound {
-                    space: space.clone(),
-                    scenario,
-                    predictor: sur.clone(),
-                    params: p.search.clone(),
-                };
-                let found = search.run(p.seed.wrapping_add(1 + round as u64))?;
-                predicted = predicted_front(&found, scenario);
-                if predicted.is_empty() {
-                    predicted = found;
-                }
-                observer.step("search done");
-                observer.phase_finished(&name);
-                surrogates = Some(sur);
-                if round == p.refine_rounds {
-                    break;
-                }
-                // 2. Refinement: measure the front members that promise the
-                // most (or that the ensemble is least sure of).
-                let measured: HashSet<Configuration> =
-                    evaluations.iter().map(|e| e.configuration).collect();
-                let front: Vec<Objectives> = build::measured_front(&evaluations, scenario)
-                    .iter()
-                    .map(|(_, m)| m.objectives())
-                    .collect();
-                let n = per_round.get(round).copied().unwrap_or(0);
-                let picks = p.acquisition.pick(&predicted, &front, &measured, n);
-                let picks = top_up(picks, n, &measured, &space, &mut rng)?;
-                let name = format!("refinement {}", round + 1);
-                observer.phase_started(&name, picks.len() as u64);
-                let m = runner.measure(&picks, &format!("refine-{}", round + 1))?;
-                evaluations.extend(m.evaluations);
-                observer.phase_finished(&name);
-                if m.out_of_time {
-                    stopped = "time budget spent".into();
-                    break;
-                }
+            if let Some(reason) = ctx.step(&mut state)? {
+                break reason;
             }
-        } else if runner.out_of_time() {
-            stopped = "time budget spent".into();
-        }
-        let predictor = surrogates
+        };
+        let predictor = state
+            .surrogates
             .as_deref()
             .map(|s| s as &dyn crate::predictor::Predictor);
         Ok(build::result(
             scenario,
             &space,
-            evaluations,
-            &predicted,
+            state.evaluations,
+            &state.predicted,
             predictor,
             stopped,
         ))
+    }
+}
+
+/// What the next step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Measure the default and a uniform sample.
+    Initial,
+    /// Fit the surrogates and search over their predictions (round `n`).
+    Search(usize),
+    /// Measure what search round `n` found most worth measuring.
+    Refine(usize),
+    /// Nothing left to do.
+    Done,
+}
+
+/// Everything a run carries from one step to the next.
+struct RunState {
+    next: Phase,
+    rng: rand_chacha::ChaCha8Rng,
+    evaluations: Vec<Evaluation>,
+    predicted: Vec<(Configuration, Prediction)>,
+    surrogates: Option<Arc<ObjectiveSurrogates>>,
+    initial: usize,
+    per_round: Vec<usize>,
+}
+
+impl RunState {
+    fn new(p: &ValidAeLlmParams) -> Self {
+        let (initial, per_round) = p.schedule();
+        RunState {
+            next: Phase::Initial,
+            rng: rand_chacha::ChaCha8Rng::seed_from_u64(p.seed),
+            evaluations: Vec::new(),
+            predicted: Vec::new(),
+            surrogates: None,
+            initial,
+            per_round,
+        }
+    }
+}
+
+/// What every step reads and does not change.
+struct Context<'a> {
+    params: &'a ValidAeLlmParams,
+    scenario: &'a Scenario,
+    space: &'a Arc<Space>,
+    runner: &'a Runner<'a>,
+    observer: &'a dyn PhaseObserver,
+}
+
+impl Context<'_> {
+    /// Runs the next phase; `Some` when the run ends.
+    fn step(&self, st: &mut RunState) -> Result<Option<TerminationReason>, OptimizerError> {
+        match st.next {
+            Phase::Initial => {
+                self.sample(st)?;
+                st.next = if self.params.use_surrogates {
+                    Phase::Search(0)
+                } else {
+                    Phase::Done
+                };
+                Ok(None)
+            }
+            Phase::Search(round) => self.search(st, round),
+            Phase::Refine(round) => self.refine(st, round),
+            Phase::Done => Ok(Some(TerminationReason::Finished)),
+        }
+    }
+
+    /// The initial sample: the default configuration first (every efficiency
+    /// score is against it), then distinct uniform samples.
+    fn sample(&self, st: &mut RunState) -> Result<(), OptimizerError> {
+        self.observer
+            .phase_started("initial sample", st.initial as u64);
+        let mut plan: Vec<Configuration> = Vec::new();
+        if self.space.contains(&Configuration::default()) {
+            plan.push(Configuration::default());
+        }
+        let mut seen: HashSet<Configuration> = plan.iter().copied().collect();
+        let target = st.initial.min(self.space.size() as usize);
+        while plan.len() < target {
+            let c = self.space.sample(&mut st.rng)?;
+            if seen.insert(c) {
+                plan.push(c);
+            }
+        }
+        st.evaluations = self.runner.measure(&plan, "initial")?.evaluations;
+        self.observer.phase_finished("initial sample");
+        Ok(())
+    }
+
+    /// Fits the surrogates on every success so far and runs one NSGA-II
+    /// round over their predictions.
+    fn search(
+        &self,
+        st: &mut RunState,
+        round: usize,
+    ) -> Result<Option<TerminationReason>, OptimizerError> {
+        let p = self.params;
+        let name = format!("search round {}", round + 1);
+        self.observer.phase_started(&name, 2);
+        let data: Vec<_> = build::successes(&st.evaluations)
+            .into_iter()
+            .map(|(c, m)| (c, m.objectives()))
+            .collect();
+        let sur = match ObjectiveSurrogates::fit(&data, self.scenario, &p.surrogate) {
+            Ok(s) => Arc::new(s),
+            Err(OptimizerError::TooFewMeasurements { got, needed }) => {
+                tracing::warn!(
+                    got,
+                    needed,
+                    "too few successful measurements to fit surrogates; stopping the search"
+                );
+                return Ok(Some(TerminationReason::TooFewMeasurements { got, needed }));
+            }
+            Err(e) => return Err(e),
+        };
+        self.observer.step("surrogates fitted");
+        let search = SearchRound {
+            space: self.space.clone(),
+            scenario: self.scenario,
+            predictor: sur.clone(),
+            params: p.search.clone(),
+        };
+        let found = search.run(p.seed.wrapping_add(1 + round as u64))?;
+        st.predicted = predicted_front(&found, self.scenario);
+        if st.predicted.is_empty() {
+            st.predicted = found;
+        }
+        self.observer.step("search done");
+        self.observer.phase_finished(&name);
+        st.surrogates = Some(sur);
+        if round == p.refine_rounds {
+            return Ok(Some(TerminationReason::Finished));
+        }
+        st.next = Phase::Refine(round);
+        Ok(None)
+    }
+
+    /// Measures the front members that promise the most (or that the
+    /// ensemble is least sure of).
+    fn refine(
+        &self,
+        st: &mut RunState,
+        round: usize,
+    ) -> Result<Option<TerminationReason>, OptimizerError> {
+        let measured: HashSet<Configuration> =
+            st.evaluations.iter().map(|e| e.configuration).collect();
+        let front: Vec<Objectives> = build::measured_front(&st.evaluations, self.scenario)
+            .iter()
+            .map(|(_, m)| m.objectives())
+            .collect();
+        let n = st.per_round.get(round).copied().unwrap_or(0);
+        let picks = self
+            .params
+            .acquisition
+            .pick(&st.predicted, &front, &measured, n);
+        let picks = top_up(picks, n, &measured, self.space, &mut st.rng)?;
+        let name = format!("refinement {}", round + 1);
+        self.observer.phase_started(&name, picks.len() as u64);
+        let m = self
+            .runner
+            .measure(&picks, &format!("refine-{}", round + 1))?;
+        st.evaluations.extend(m.evaluations);
+        self.observer.phase_finished(&name);
+        if m.out_of_time {
+            return Ok(Some(TerminationReason::TimeBudgetSpent));
+        }
+        st.next = Phase::Search(round + 1);
+        Ok(None)
     }
 }

@@ -3,11 +3,11 @@
 //! optimisation, and random search.
 
 use crate::build::{measured_front, successes};
-use crate::observer::Observer;
+use crate::observer::PhaseObserver;
 use crate::runner::Runner;
 use crate::scoring::{Normaliser, efficiency_score, utility};
 use crate::study::Study;
-use crate::{BaselineRow, OptimizationResult, OptimizerError};
+use crate::{AeLlmResult, BaselineRow, OptimizerError};
 use aellm_space::{Configuration, Evaluation, Evaluator, Objectives, Scenario, Space};
 use rand::SeedableRng;
 use std::collections::HashSet;
@@ -66,7 +66,7 @@ pub fn run_baselines(
     scenario: &Scenario,
     space: &Space,
     study: &dyn Study,
-    observer: &dyn Observer,
+    observer: &dyn PhaseObserver,
     budget: usize,
     seed: u64,
 ) -> Result<BaselineRuns, OptimizerError> {
@@ -129,10 +129,7 @@ pub fn run_baselines(
 /// normalisation (over everything any of them measured), and the hypervolume
 /// is taken on the normalised objectives with reference point 1.1. AE-LLM's
 /// row comes from `result`, which also receives the table.
-pub fn compare(
-    result: &mut OptimizationResult,
-    baselines: &BaselineRuns,
-) -> Result<(), OptimizerError> {
+pub fn compare(result: &mut AeLlmResult, baselines: &BaselineRuns) -> Result<(), OptimizerError> {
     let s = result.scenario.clone();
     let mut methods: Vec<(String, Vec<Evaluation>)> = baselines.runs.clone();
     methods.push(("AE-LLM".into(), result.evaluations.clone()));

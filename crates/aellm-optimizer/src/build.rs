@@ -1,4 +1,4 @@
-//! Turns evaluations (and a surrogate's view) into an [`OptimizationResult`]:
+//! Turns evaluations (and a surrogate's view) into an [`AeLlmResult`]:
 //! fronts, recommendation with reasons, sensitivity, near misses.
 
 use crate::feasibility::{is_feasible, total_violation, violations};
@@ -55,8 +55,8 @@ pub(crate) fn result(
     evaluations: Vec<Evaluation>,
     predicted: &[(Configuration, Prediction)],
     predictor: Option<&dyn Predictor>,
-    stopped: String,
-) -> OptimizationResult {
+    stopped: TerminationReason,
+) -> AeLlmResult {
     let front = measured_front(&evaluations, scenario);
     let default = Configuration::default();
     let default_obj = evaluations
@@ -140,7 +140,7 @@ pub(crate) fn result(
         Vec::new()
     };
 
-    OptimizationResult {
+    AeLlmResult {
         scenario: scenario.clone(),
         measured_front,
         predicted_front,
@@ -171,7 +171,7 @@ fn sensitivity(
         .copied()
         .collect();
     let predictions: Vec<Prediction> = predictor.map_or_else(Vec::new, |p| p.predict(&unmeasured));
-    let b = best.objectives.to_minimise();
+    let b = best.objectives;
     neighbours
         .iter()
         .filter_map(|n| {
@@ -187,8 +187,12 @@ fn sensitivity(
                 }
             };
             let dimension = *space.differing_dimensions(&best.configuration, n).first()?;
-            let o = objectives.to_minimise();
-            let delta = [b[0] - o[0], o[1] - b[1], o[2] - b[2], o[3] - b[3]];
+            let delta = Objectives {
+                accuracy: objectives.accuracy - b.accuracy,
+                latency_ms: objectives.latency_ms - b.latency_ms,
+                memory_gb: objectives.memory_gb - b.memory_gb,
+                energy_j: objectives.energy_j - b.energy_j,
+            };
             Some(SensitivityRow {
                 dimension,
                 configuration: *n,

@@ -50,6 +50,16 @@ pub enum OptimizerError {
         /// Needed.
         needed: usize,
     },
+    /// A setting of the method that cannot be used.
+    #[error("setting `{name}` = {value} cannot be used: it must be {allowed}")]
+    InvalidParameter {
+        /// The setting's name.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// What is allowed.
+        allowed: String,
+    },
     /// A scenario, space or setting that cannot be used.
     #[error(transparent)]
     Space(#[from] aellm_space::SpaceError),

@@ -4,13 +4,15 @@
 //! measurement only through [`aellm_space::Evaluator`], so any evaluator (the
 //! candle harness, a cluster job, a recorded table) can be plugged in.
 //!
-//! Built so far: the [`study`] store that keeps every evaluation the moment it
-//! exists (SQLite, resumable, shareable by workers with leases), the
-//! [`scoring`] of configurations for a user (the paper's utility and
-//! efficiency score), [`feasibility`] against a scenario's limits, the
-//! [`OptimizationResult`] types and the [`report`] directory they are written
-//! to. The search itself (surrogates, stage-aware NSGA-II, refinement) is not
-//! written yet.
+//! [`AeLlm`] runs the method: an initial sample measured through a
+//! [`runner::Runner`], [`surrogates`] fitted on it, the stage-aware NSGA-II
+//! [`search`] over their predictions, and [`refinement`] rounds that measure
+//! the most promising front members. Around it: the [`study`] store that keeps
+//! every evaluation the moment it exists (SQLite, resumable, shareable by
+//! workers with leases), the [`scoring`] of configurations for a user (the
+//! paper's utility and efficiency score), [`feasibility`] against a
+//! scenario's limits, [`baselines`] at the same budget, the [`AeLlmResult`]
+//! and the [`report`] directory it is written to.
 #![deny(missing_docs)]
 
 mod algorithm;
@@ -19,6 +21,7 @@ mod build;
 mod error;
 pub mod feasibility;
 pub mod observer;
+mod params;
 pub mod predictor;
 pub mod refinement;
 pub mod report;
@@ -29,10 +32,11 @@ pub mod search;
 pub mod study;
 pub mod surrogates;
 
-pub use algorithm::{AeLlm, AeLlmParams};
+pub use algorithm::AeLlm;
 pub use error::OptimizerError;
+pub use params::{AeLlmParams, ValidAeLlmParams};
 pub use report::write_report;
 pub use result::{
-    BaselineRow, FrontMember, NearMiss, OptimizationResult, Recommendation, SensitivityRow,
-    non_dominated,
+    AeLlmResult, BaselineRow, FrontMember, NearMiss, Recommendation, SensitivityRow,
+    TerminationReason, non_dominated,
 };

@@ -4,7 +4,7 @@ use aellm_space::Evaluation;
 
 /// Called as an optimisation moves through its phases. Every method has an
 /// empty default, so an observer implements only what it shows.
-pub trait Observer: Send + Sync {
+pub trait PhaseObserver: Send + Sync {
     /// A phase begins (`initial sample`, `search round 1`, …), with how many
     /// steps it will take.
     fn phase_started(&self, _name: &str, _steps: u64) {}
@@ -20,13 +20,13 @@ pub trait Observer: Send + Sync {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Silent;
 
-impl Observer for Silent {}
+impl PhaseObserver for Silent {}
 
 /// An observer that logs each phase and evaluation with `tracing`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Logging;
 
-impl Observer for Logging {
+impl PhaseObserver for Logging {
     fn phase_started(&self, name: &str, steps: u64) {
         tracing::info!(phase = name, steps, "phase started");
     }

@@ -8,8 +8,17 @@ use serde::{Deserialize, Serialize};
 pub struct Prediction {
     /// Predicted objectives.
     pub mean: Objectives,
-    /// One standard deviation per objective, in the order of [`Objectives::NAMES`].
-    pub std: [f64; 4],
+    /// One standard deviation per objective.
+    pub std: Objectives,
+}
+
+impl Prediction {
+    /// The standard deviations in the order of [`Objectives::NAMES`], for
+    /// loops over the four objectives.
+    pub fn spread(&self) -> [f64; 4] {
+        let s = &self.std;
+        [s.accuracy, s.latency_ms, s.memory_gb, s.energy_j]
+    }
 }
 
 /// Predicts the objectives of configurations in one scenario, in a batch
@@ -95,7 +104,12 @@ pub(crate) mod toy {
             cs.iter()
                 .map(|c| Prediction {
                     mean: objectives(c),
-                    std: [0.001, 1.0, 0.1, 0.5],
+                    std: Objectives {
+                        accuracy: 0.001,
+                        latency_ms: 1.0,
+                        memory_gb: 0.1,
+                        energy_j: 0.5,
+                    },
                 })
                 .collect()
         }

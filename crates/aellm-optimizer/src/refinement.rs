@@ -79,7 +79,10 @@ fn most_uncertain(
     });
     let mut scored: Vec<(f64, Configuration)> = open
         .iter()
-        .map(|(c, p)| ((0..4).map(|k| p.std[k] / spread[k]).sum::<f64>(), *c))
+        .map(|(c, p)| {
+            let sd = p.spread();
+            ((0..4).map(|k| sd[k] / spread[k]).sum::<f64>(), *c)
+        })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.key().cmp(&b.1.key())));
     scored.into_iter().map(|(_, c)| c).collect()
@@ -93,8 +96,8 @@ fn hypervolume_improvement(
     by_uncertainty: Vec<Configuration>,
 ) -> Vec<Configuration> {
     let optimistic = |p: &Prediction| -> [f64; 4] {
-        let m = p.mean.to_minimise();
-        std::array::from_fn(|k| m[k] - kappa * p.std[k])
+        let (m, sd) = (p.mean.to_minimise(), p.spread());
+        std::array::from_fn(|k| m[k] - kappa * sd[k])
     };
     // One box around everything compared, so the objectives weigh alike.
     let mut all: Vec<[f64; 4]> = front.iter().map(|o| o.to_minimise()).collect();
@@ -209,7 +212,12 @@ mod tests {
                 configs.next().unwrap(),
                 Prediction {
                     mean: objectives(a, l),
-                    std,
+                    std: Objectives {
+                        accuracy: std[0],
+                        latency_ms: std[1],
+                        memory_gb: std[2],
+                        energy_j: std[3],
+                    },
                 },
             )
         })

@@ -17,7 +17,7 @@ pub struct FrontMember {
     pub provenance: Provenance,
     /// One standard deviation per objective where known (predictions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub std: Option<[f64; 4]>,
+    pub std: Option<Objectives>,
     /// The user's utility (eq. 4), normalised over the measured front.
     pub utility: f64,
 }
@@ -45,7 +45,7 @@ pub struct SensitivityRow {
     /// Measured if it was measured in the study, predicted otherwise.
     pub provenance: Provenance,
     /// Change against the recommendation, per objective (this − recommended).
-    pub delta: [f64; 4],
+    pub delta: Objectives,
 }
 
 /// One method of choosing, for the baselines table.
@@ -76,9 +76,40 @@ pub struct NearMiss {
     pub violations: Vec<ConstraintViolation>,
 }
 
+/// Why a run stopped, in the way `aellm_nsga2`'s driver says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum TerminationReason {
+    /// Every phase ran to its end.
+    Finished,
+    /// The wall-clock budget was spent before the last phase.
+    TimeBudgetSpent,
+    /// Too few successful measurements to fit the surrogates, so the search
+    /// could not run.
+    TooFewMeasurements {
+        /// Successful measurements there were.
+        got: usize,
+        /// Measurements the surrogates need.
+        needed: usize,
+    },
+}
+
+impl std::fmt::Display for TerminationReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TerminationReason::Finished => f.write_str("finished"),
+            TerminationReason::TimeBudgetSpent => f.write_str("time budget spent"),
+            TerminationReason::TooFewMeasurements { got, needed } => write!(
+                f,
+                "only {got} successful measurements, {needed} needed for surrogates"
+            ),
+        }
+    }
+}
+
 /// Everything an optimisation produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OptimizationResult {
+pub struct AeLlmResult {
     /// The scenario.
     pub scenario: Scenario,
     /// Non-dominated feasible configurations among those measured.
@@ -95,8 +126,8 @@ pub struct OptimizationResult {
     pub near_misses: Vec<NearMiss>,
     /// Every evaluation of the run, failures included.
     pub evaluations: Vec<Evaluation>,
-    /// Why the run stopped (finished, time budget, …).
-    pub stopped: String,
+    /// Why the run stopped.
+    pub stopped: TerminationReason,
     /// Caveats the reader must see next to the figures (for example what an
     /// evaluator could not yet measure), shown at the top of the report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

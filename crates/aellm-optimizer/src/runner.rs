@@ -2,7 +2,7 @@
 //! new the moment it exists, stop at the time budget.
 
 use crate::OptimizerError;
-use crate::observer::Observer;
+use crate::observer::PhaseObserver;
 use crate::study::{Study, StudyKey};
 use aellm_space::{Configuration, Evaluation, Evaluator, Scenario};
 use std::time::Instant;
@@ -16,7 +16,7 @@ pub struct Runner<'a> {
     /// The scenario.
     pub scenario: &'a Scenario,
     /// Progress.
-    pub observer: &'a dyn Observer,
+    pub observer: &'a dyn PhaseObserver,
     /// No new evaluation starts after this instant.
     pub deadline: Option<Instant>,
     key: StudyKey,
@@ -39,7 +39,7 @@ impl<'a> Runner<'a> {
         evaluator: &'a dyn Evaluator,
         study: &'a dyn Study,
         scenario: &'a Scenario,
-        observer: &'a dyn Observer,
+        observer: &'a dyn PhaseObserver,
         deadline: Option<Instant>,
     ) -> Self {
         let key = StudyKey::new(scenario, &evaluator.name());

@@ -145,7 +145,12 @@ impl ObjectiveSurrogates {
                     memory_gb: means[2][i],
                     energy_j: means[3][i],
                 },
-                std: [stds[0][i], stds[1][i], stds[2][i], stds[3][i]],
+                std: Objectives {
+                    accuracy: stds[0][i],
+                    latency_ms: stds[1][i],
+                    memory_gb: stds[2][i],
+                    energy_j: stds[3][i],
+                },
             })
             .collect())
     }
@@ -167,7 +172,12 @@ impl Predictor for ObjectiveSurrogates {
             vec![
                 Prediction {
                     mean: unknown,
-                    std: [f64::INFINITY; 4]
+                    std: Objectives {
+                        accuracy: f64::INFINITY,
+                        latency_ms: f64::INFINITY,
+                        memory_gb: f64::INFINITY,
+                        energy_j: f64::INFINITY,
+                    },
                 };
                 cs.len()
             ]
@@ -221,7 +231,7 @@ mod tests {
         assert!(
             preds
                 .iter()
-                .all(|p| p.std.iter().all(|s| *s > 0.0 && s.is_finite()))
+                .all(|p| p.spread().iter().all(|s| *s > 0.0 && s.is_finite()))
         );
         assert!(ObjectiveSurrogates::fit(&train[..3], &s, &params).is_err());
     }

@@ -161,7 +161,7 @@ fn a_spent_time_budget_returns_what_was_measured() {
         .unwrap();
     assert_eq!(ev.calls.load(Ordering::SeqCst), 0);
     assert!(r.evaluations.is_empty());
-    assert!(r.stopped.contains("time"), "{}", r.stopped);
+    assert_eq!(r.stopped, aellm_optimizer::TerminationReason::TimeBudgetSpent);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `index.html`: one self-contained page (no network fetches) to explore the
 //! four objectives: pick any two as axes, filter by limits, read each point.
 
-use crate::OptimizationResult;
+use crate::AeLlmResult;
 
 /// Escapes text for HTML.
 fn escape(s: &str) -> String {
@@ -12,7 +12,7 @@ fn escape(s: &str) -> String {
 }
 
 /// The page.
-pub fn page(r: &OptimizationResult) -> Result<String, serde_json::Error> {
+pub fn page(r: &AeLlmResult) -> Result<String, serde_json::Error> {
     let points: Vec<serde_json::Value> = r
         .evaluations
         .iter()

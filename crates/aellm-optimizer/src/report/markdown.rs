@@ -1,6 +1,6 @@
 //! `report.md`: the recommendation, the front, the baselines and the sensitivity.
 
-use crate::OptimizationResult;
+use crate::AeLlmResult;
 use aellm_space::Objectives;
 use std::fmt::Write;
 
@@ -37,7 +37,7 @@ fn opt(v: Option<f64>, digits: usize) -> String {
 /// What fine-tuning each measured front member cost, next to its serving
 /// figures: the evaluator's extra figures named `finetune_*` (the harness
 /// reports trainable parameters, optimizer state, peak memory, time per step).
-fn fine_tuning_cost(s: &mut String, r: &OptimizationResult) {
+fn fine_tuning_cost(s: &mut String, r: &AeLlmResult) {
     let extras: Vec<(
         &aellm_space::Configuration,
         &std::collections::BTreeMap<String, aellm_space::Figure>,
@@ -83,7 +83,7 @@ fn fine_tuning_cost(s: &mut String, r: &OptimizationResult) {
 }
 
 /// The Markdown report.
-pub fn report(r: &OptimizationResult) -> String {
+pub fn report(r: &AeLlmResult) -> String {
     let mut s = String::new();
     let sc = &r.scenario;
     let _ = writeln!(s, "# aellm report\n");
@@ -245,10 +245,10 @@ pub fn report(r: &OptimizationResult) -> String {
                 "| {} | {} | {:+.4} | {:+.2} | {:+.4} | {:+.4} | {} |",
                 row.dimension,
                 cell(&row.configuration),
-                d[0],
-                d[1],
-                d[2],
-                d[3],
+                d.accuracy,
+                d.latency_ms,
+                d.memory_gb,
+                d.energy_j,
                 row.provenance
             );
         }

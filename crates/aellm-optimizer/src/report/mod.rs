@@ -7,7 +7,7 @@ mod markdown;
 mod svg;
 mod tables;
 
-use crate::{OptimizationResult, OptimizerError};
+use crate::{AeLlmResult, OptimizerError};
 use std::path::{Path, PathBuf};
 
 fn io_err(path: &Path, e: impl std::fmt::Display) -> OptimizerError {
@@ -24,7 +24,7 @@ pub(crate) fn write_file(path: &Path, contents: &[u8]) -> Result<(), OptimizerEr
 /// Writes every report file into `dir` (created if missing) and returns their paths.
 pub fn write_report(
     dir: impl AsRef<Path>,
-    result: &OptimizationResult,
+    result: &AeLlmResult,
 ) -> Result<Vec<PathBuf>, OptimizerError> {
     let dir = dir.as_ref();
     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
@@ -73,7 +73,7 @@ pub(crate) mod sample {
     use aellm_space::*;
     use rand::SeedableRng;
 
-    pub fn result() -> OptimizationResult {
+    pub fn result() -> AeLlmResult {
         let scenario = Scenario::new(
             presets::model("llama-2-7b").unwrap(),
             presets::task("mmlu").unwrap(),
@@ -116,7 +116,7 @@ pub(crate) mod sample {
                 },
             })
             .collect();
-        OptimizationResult {
+        AeLlmResult {
             scenario,
             measured_front: (0..4).map(|i| member(i, Provenance::Measured)).collect(),
             predicted_front: (4..7).map(|i| member(i, Provenance::Predicted)).collect(),
@@ -130,7 +130,12 @@ pub(crate) mod sample {
                 configuration: configs[7],
                 objectives: member(7, Provenance::Predicted).objectives,
                 provenance: Provenance::Predicted,
-                delta: [0.01, -5.0, 1.0, 0.0],
+                delta: Objectives {
+                    accuracy: 0.01,
+                    latency_ms: -5.0,
+                    memory_gb: 1.0,
+                    energy_j: 0.0,
+                },
             }],
             baselines: vec![BaselineRow {
                 method: "default".into(),
@@ -142,7 +147,7 @@ pub(crate) mod sample {
             }],
             near_misses: vec![],
             evaluations,
-            stopped: "finished".into(),
+            stopped: crate::TerminationReason::Finished,
             notes: vec!["fine-tuning is not measured yet".into()],
         }
     }

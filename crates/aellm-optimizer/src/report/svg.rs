@@ -1,6 +1,6 @@
 //! 2-D projections of the front as SVG pictures, drawn with plotters.
 
-use crate::OptimizationResult;
+use crate::AeLlmResult;
 use aellm_space::Objectives;
 use plotters::prelude::*;
 
@@ -25,9 +25,7 @@ fn range(points: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 /// One SVG per pair of objectives: every successful measurement in grey, the
 /// measured front in blue, the predicted front as orange rings, the
 /// recommendation in red. Returns (file name, SVG text).
-pub fn projections(
-    r: &OptimizationResult,
-) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
+pub fn projections(r: &AeLlmResult) -> Result<Vec<(String, String)>, Box<dyn std::error::Error>> {
     let all: Vec<Objectives> = r
         .evaluations
         .iter()

@@ -1,6 +1,6 @@
 //! CSV tables of the fronts and of every measurement.
 
-use crate::OptimizationResult;
+use crate::AeLlmResult;
 use aellm_space::{Figure, Provenance};
 
 fn configuration_columns(c: &aellm_space::Configuration) -> [String; 8] {
@@ -31,7 +31,7 @@ const CONFIG_HEADERS: [&str; 8] = [
 ];
 
 /// `front.csv`: the measured front, then the predicted one.
-pub fn front_csv(r: &OptimizationResult) -> Result<Vec<u8>, csv::Error> {
+pub fn front_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut h: Vec<&str> = vec!["front"];
     h.extend(CONFIG_HEADERS);
@@ -68,7 +68,7 @@ pub fn front_csv(r: &OptimizationResult) -> Result<Vec<u8>, csv::Error> {
 /// `measurements.csv`: every evaluation of the study, failures included,
 /// with each figure's provenance, then one column per extra figure any
 /// evaluation reported (fine-tuning cost, timings, …).
-pub fn measurements_csv(r: &OptimizationResult) -> Result<Vec<u8>, csv::Error> {
+pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let extra_keys: std::collections::BTreeSet<&str> = r
         .evaluations

@@ -4,8 +4,9 @@ use super::operators::{
     ConstraintAwareSampling, FitsFn, GeneWiseCrossover, HierarchicalCrossover, StageMutation,
     ValidSampling,
 };
-use crate::OptimizerError;
+use crate::params::invalid;
 use crate::predictor::{Prediction, Predictor};
+use crate::{OptimizerError, feasibility};
 use aellm_nsga2::operators::HashDuplicates;
 use aellm_nsga2::{Evaluation, Nsga2, Nsga2Run, Termination};
 use aellm_space::{Configuration, Genome, Scenario, Space};
@@ -49,32 +50,48 @@ impl Default for SearchParams {
     }
 }
 
-/// The constraint values `g <= 0` of a prediction: memory and power over the
-/// scenario's limits, and latency and accuracy where the scenario sets them,
-/// each relative to its limit.
-pub(crate) fn constraint_values(p: &Prediction, s: &Scenario, sigmas: f64) -> Vec<f64> {
-    let m = &p.mean;
-    let power = if m.latency_ms > 0.0 {
-        m.mean_power_w()
-    } else {
-        0.0
-    };
-    let power_std = if m.latency_ms > 0.0 {
-        p.std[3] / (m.latency_ms / 1000.0)
-    } else {
-        0.0
-    };
-    let mut g = vec![
-        (m.memory_gb + sigmas * p.std[2]) / s.memory_limit_gb() - 1.0,
-        (power + sigmas * power_std) / s.power_limit_w() - 1.0,
-    ];
-    if let Some(l) = s.constraints.max_latency_ms {
-        g.push((m.latency_ms + sigmas * p.std[1]) / l - 1.0);
+impl SearchParams {
+    /// Checks every setting, naming the first bad one and what is allowed.
+    pub fn check(&self) -> Result<(), OptimizerError> {
+        let p = self;
+        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        if p.population < 2 {
+            return Err(invalid("population", p.population, "at least 2".into()));
+        }
+        if p.generations == 0 {
+            return Err(invalid("generations", 0, "at least 1".into()));
+        }
+        if !unit(p.crossover_probability) {
+            return Err(invalid(
+                "crossover_probability",
+                p.crossover_probability,
+                "a probability in [0, 1]".into(),
+            ));
+        }
+        if p.tournament_size == 0 {
+            return Err(invalid("tournament_size", 0, "at least 1".into()));
+        }
+        if !p.mutation_rates.iter().all(|r| unit(*r)) {
+            return Err(invalid(
+                "mutation_rates",
+                format!("{:?}", p.mutation_rates),
+                "three probabilities in [0, 1] (architecture, fine-tuning, inference)".into(),
+            ));
+        }
+        if !(p.margin_sigmas.is_finite() && p.margin_sigmas >= 0.0) {
+            return Err(invalid(
+                "margin_sigmas",
+                p.margin_sigmas,
+                "a finite number of standard deviations, 0 or more".into(),
+            ));
+        }
+        Ok(())
     }
-    if let Some(a) = s.constraints.min_accuracy {
-        g.push((a - (m.accuracy - sigmas * p.std[0])) / a.max(1e-9));
-    }
-    g
+}
+
+/// The constraint values of a prediction, `sigmas` deviations on the unsafe side.
+fn constraint_values(p: &Prediction, s: &Scenario, sigmas: f64) -> Vec<f64> {
+    feasibility::constraint_values(&p.mean, &p.std, s, sigmas)
 }
 
 /// One round of NSGA-II on predicted objectives.
@@ -94,6 +111,43 @@ impl SearchRound<'_> {
     /// (predicted feasible ones if any, else the least infeasible front), with
     /// their predictions.
     pub fn run(&self, seed: u64) -> Result<Vec<(Configuration, Prediction)>, OptimizerError> {
+        let mut run = Nsga2Run::setup(
+            self.algorithm()?,
+            4,
+            feasibility::constraint_count(self.scenario),
+            Termination::generations(self.params.generations),
+            seed,
+        )?;
+        while run.has_next() {
+            let batch = run.ask()?;
+            let configs: Vec<Configuration> = batch.iter().map(|g| self.configuration(g)).collect();
+            let preds = self.predictor.predict(&configs);
+            let evals = preds
+                .iter()
+                .map(|pr| {
+                    Evaluation::new(pr.mean.to_minimise().to_vec())
+                        .with_constraints(constraint_values(pr, self.scenario, 0.0))
+                })
+                .collect();
+            run.tell(evals)?;
+        }
+        let result = run.result();
+        let feasible: Vec<_> = result.archive.iter().filter(|i| i.is_feasible()).collect();
+        let chosen: Vec<_> = if feasible.is_empty() {
+            result.front.iter().collect()
+        } else {
+            feasible
+        };
+        let configs: Vec<Configuration> = chosen
+            .iter()
+            .map(|i| self.configuration(&i.genome))
+            .collect();
+        let preds = self.predictor.predict(&configs);
+        Ok(configs.into_iter().zip(preds).collect())
+    }
+
+    /// The engine with the stage-aware operators this round's settings choose.
+    fn algorithm(&self) -> Result<Nsga2<Vec<usize>>, OptimizerError> {
         let p = &self.params;
         let space = self.space.clone();
         let card: Vec<usize> = space.cardinalities().to_vec();
@@ -135,54 +189,7 @@ impl SearchRound<'_> {
         } else {
             builder.sampling(ValidSampling::new(space.clone()))
         };
-        let algorithm = builder.build()?;
-        let n_constraints = constraint_values(
-            &Prediction {
-                mean: aellm_space::Objectives {
-                    accuracy: 0.0,
-                    latency_ms: 1.0,
-                    memory_gb: 0.0,
-                    energy_j: 0.0,
-                },
-                std: [0.0; 4],
-            },
-            self.scenario,
-            0.0,
-        )
-        .len();
-        let mut run = Nsga2Run::setup(
-            algorithm,
-            4,
-            n_constraints,
-            Termination::generations(p.generations),
-            seed,
-        )?;
-        while run.has_next() {
-            let batch = run.ask()?;
-            let configs: Vec<Configuration> = batch.iter().map(|g| self.configuration(g)).collect();
-            let preds = self.predictor.predict(&configs);
-            let evals = preds
-                .iter()
-                .map(|pr| {
-                    Evaluation::new(pr.mean.to_minimise().to_vec())
-                        .with_constraints(constraint_values(pr, self.scenario, 0.0))
-                })
-                .collect();
-            run.tell(evals)?;
-        }
-        let result = run.result();
-        let feasible: Vec<_> = result.archive.iter().filter(|i| i.is_feasible()).collect();
-        let chosen: Vec<_> = if feasible.is_empty() {
-            result.front.iter().collect()
-        } else {
-            feasible
-        };
-        let configs: Vec<Configuration> = chosen
-            .iter()
-            .map(|i| self.configuration(&i.genome))
-            .collect();
-        let preds = self.predictor.predict(&configs);
-        Ok(configs.into_iter().zip(preds).collect())
+        Ok(builder.build()?)
     }
 
     fn configuration(&self, g: &[usize]) -> Configuration {

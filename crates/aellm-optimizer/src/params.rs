@@ -1,0 +1,176 @@
+//! Settings of a run, checked once (linfa's `ParamGuard` shape): the
+//! algorithm only ever sees [`ValidAeLlmParams`].
+
+use crate::OptimizerError;
+use crate::refinement::Acquisition;
+use crate::search::SearchParams;
+use crate::surrogates::{MIN_TRAINING_ROWS, SurrogateParams};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Settings of a run. The switches reproduce the paper's ablations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AeLlmParams {
+    /// Real evaluations in all (the default configuration included).
+    pub budget: usize,
+    /// Share of the budget spent on the initial random sample. The default,
+    /// 0.4, leaves most of the budget to refinement: on the narrowed space of
+    /// `examples/narrowed_space.rs` it found more of the true front than 0.5
+    /// or 0.6 did at the same budget.
+    pub initial_fraction: f64,
+    /// Refinement rounds after the first search (the paper: 3).
+    pub refine_rounds: usize,
+    /// How refinement rounds pick what to measure.
+    #[serde(default)]
+    pub acquisition: Acquisition,
+    /// The search's settings.
+    pub search: SearchParams,
+    /// The surrogates' settings.
+    pub surrogate: SurrogateParams,
+    /// Off: spend the whole budget on random samples (the "no surrogates" ablation).
+    pub use_surrogates: bool,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Wall-clock budget: no new evaluation starts after it; the result so far is returned.
+    pub max_time: Option<Duration>,
+}
+
+impl Default for AeLlmParams {
+    fn default() -> Self {
+        AeLlmParams {
+            budget: 40,
+            initial_fraction: 0.4,
+            refine_rounds: 3,
+            acquisition: Acquisition::default(),
+            search: SearchParams::default(),
+            surrogate: SurrogateParams::default(),
+            use_surrogates: true,
+            seed: 0,
+            max_time: None,
+        }
+    }
+}
+
+impl AeLlmParams {
+    /// Evaluations of the initial sample and of each refinement round; they
+    /// add up to the budget.
+    pub fn schedule(&self) -> (usize, Vec<usize>) {
+        let min_initial = (MIN_TRAINING_ROWS + 1).min(self.budget);
+        if !self.use_surrogates || self.refine_rounds == 0 {
+            return (self.budget, vec![0; self.refine_rounds]);
+        }
+        let initial = ((self.budget as f64 * self.initial_fraction).round() as usize)
+            .clamp(min_initial, self.budget);
+        let (rest, r) = (self.budget - initial, self.refine_rounds);
+        (
+            initial,
+            (0..r)
+                .map(|i| rest / r + usize::from(i < rest % r))
+                .collect(),
+        )
+    }
+}
+
+impl AeLlmParams {
+    /// The smallest budget these settings can spend sensibly: with surrogates,
+    /// an initial sample they can be fitted on plus one evaluation per
+    /// refinement phase to have any; without, one evaluation.
+    pub fn min_budget(&self) -> usize {
+        match (self.use_surrogates, self.refine_rounds) {
+            (false, _) => 1,
+            (true, 0) => MIN_TRAINING_ROWS + 1,
+            (true, _) => MIN_TRAINING_ROWS + 2,
+        }
+    }
+
+    /// Checks every setting once and returns the settings the run uses.
+    pub fn check(&self) -> Result<ValidAeLlmParams, OptimizerError> {
+        let min = self.min_budget();
+        if self.budget < min {
+            return Err(invalid(
+                "budget",
+                self.budget,
+                format!(
+                    "at least {min} (the surrogates need {MIN_TRAINING_ROWS} successful measurements before the first search, and each refinement round measures)"
+                ),
+            ));
+        }
+        if !(self.initial_fraction > 0.0 && self.initial_fraction <= 1.0) {
+            return Err(invalid(
+                "initial_fraction",
+                self.initial_fraction,
+                "a share of the budget in (0, 1], e.g. 0.4".into(),
+            ));
+        }
+        self.search.check()?;
+        Ok(ValidAeLlmParams(self.clone()))
+    }
+}
+
+/// An [`OptimizerError::InvalidParameter`] naming the setting, its value and
+/// what is allowed.
+pub(crate) fn invalid(
+    name: &'static str,
+    value: impl std::fmt::Display,
+    allowed: String,
+) -> OptimizerError {
+    OptimizerError::InvalidParameter {
+        name,
+        value: value.to_string(),
+        allowed,
+    }
+}
+
+/// [`AeLlmParams`] that passed [`AeLlmParams::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidAeLlmParams(AeLlmParams);
+
+impl std::ops::Deref for ValidAeLlmParams {
+    type Target = AeLlmParams;
+    fn deref(&self) -> &AeLlmParams {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_bad_setting_is_named_with_what_is_allowed() {
+        assert!(AeLlmParams::default().check().is_ok());
+        let small = AeLlmParams {
+            budget: 6,
+            ..Default::default()
+        };
+        let e = small.check().unwrap_err().to_string();
+        assert!(e.contains("budget") && e.contains("at least 7"), "{e}");
+        let random = AeLlmParams {
+            budget: 3,
+            use_surrogates: false,
+            ..Default::default()
+        };
+        assert!(random.check().is_ok());
+        let frac = AeLlmParams {
+            initial_fraction: f64::NAN,
+            ..Default::default()
+        };
+        assert!(
+            frac.check()
+                .unwrap_err()
+                .to_string()
+                .contains("initial_fraction")
+        );
+        let mut pop = AeLlmParams::default();
+        pop.search.population = 1;
+        assert!(pop.check().unwrap_err().to_string().contains("population"));
+        let mut rate = AeLlmParams::default();
+        rate.search.mutation_rates[1] = 1.5;
+        assert!(
+            rate.check()
+                .unwrap_err()
+                .to_string()
+                .contains("mutation_rates")
+        );
+    }
+}
