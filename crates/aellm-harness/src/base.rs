@@ -3,7 +3,7 @@
 //! shape and training recipe.
 
 use crate::checkpoint;
-use crate::convert::Weights;
+use crate::checkpoint::Weights;
 use crate::error::Result;
 use crate::finetune::{TrainRecipe, train_mixture};
 use crate::model::{AttentionConfig, FfnConfig, ModelConfig, seeded};
@@ -46,7 +46,7 @@ impl BaseRecipe {
                 ffn: 512,
                 attention: AttentionConfig::Standard { kv_heads: 8 },
                 ffn_kind: FfnConfig::Dense,
-                rope_theta: 10_000,
+                ..ModelConfig::tiny(Tokenizer.vocab())
             },
             train: TrainRecipe {
                 steps: 2000,

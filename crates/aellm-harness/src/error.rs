@@ -1,5 +1,6 @@
 //! Errors of the harness.
 
+use crate::quant::QuantError;
 use thiserror::Error;
 
 /// Everything that can go wrong building, training or measuring a model.
@@ -26,9 +27,14 @@ pub enum HarnessError {
     /// Training diverged or produced non-finite values.
     #[error("numerical failure: {0}")]
     Numerical(String),
-    /// Weight quantization failed.
-    #[error("quantization: {0}")]
-    Quant(String),
+    /// Weight quantization of a calibration group failed.
+    #[error("quantizing {group}: {source}")]
+    Quant {
+        /// The calibration group (`layers.0.attn.qkv`) or layer.
+        group: String,
+        /// What the quantizer said.
+        source: QuantError,
+    },
 }
 
 impl HarnessError {

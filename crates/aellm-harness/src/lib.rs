@@ -8,9 +8,11 @@
 //! [`base`] (a small MHA, dense LM pretrained once and cached) →
 //! [`convert`] (GQA/MQA pooling, MLA factorisation, MoEfication or
 //! upcycling) → [`finetune`] (a short fine-tune: full, LoRA, RSLoRA, DoRA or
-//! QLoRA, adapters merged afterwards) → [`inference`] (KV-cache
-//! layout, [`quant`]ization) → [`metrics`] (accuracy on the [`tasks`] test
-//! split, latency, memory, energy).
+//! QLoRA, adapters merged afterwards) → inference stage (the KV-cache
+//! layout, [`convert::kv_layout`]; [`quant`]ization,
+//! [`quant::quantize_model`]) → [`metrics`] (accuracy on the [`tasks`] test
+//! split, latency, memory, energy). Checkpoints and every tensor name:
+//! [`checkpoint`].
 //!
 //! ```no_run
 //! use aellm_harness::{CountingAllocator, HarnessEvaluator, HarnessOptions};
@@ -41,7 +43,6 @@ pub mod device;
 mod error;
 pub mod evaluator;
 pub mod finetune;
-pub mod inference;
 pub mod metrics;
 pub mod model;
 pub mod quant;

@@ -23,7 +23,7 @@ fn options(dir: &std::path::Path) -> HarnessOptions {
                 ffn: 128,
                 attention: AttentionConfig::Standard { kv_heads: 4 },
                 ffn_kind: FfnConfig::Dense,
-                rope_theta: 10_000,
+                ..ModelConfig::tiny(Tokenizer.vocab())
             },
             train: TrainRecipe {
                 steps: 20,

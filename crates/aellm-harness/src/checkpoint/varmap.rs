@@ -1,12 +1,10 @@
-//! Moving weights between a trainable `VarMap`, a plain name → tensor map
-//! and a safetensors file.
+//! Moving weights between a trainable `VarMap` and a plain name → tensor map.
 
-use crate::convert::Weights;
+use super::Weights;
 use crate::error::{HarnessError, Result};
 use crate::model::{ModelConfig, Transformer};
 use candle_core::{DType, Device, Var};
 use candle_nn::{VarBuilder, VarMap};
-use std::path::Path;
 
 /// A snapshot of every variable of `vm` (copies, so later training leaves it alone).
 pub fn weights_of(vm: &VarMap) -> Result<Weights> {
@@ -33,22 +31,6 @@ pub fn trainable(cfg: ModelConfig, w: &Weights, device: &Device) -> Result<(VarM
             data.insert(k.clone(), Var::from_tensor(&t)?);
         }
     }
-    let model = Transformer::new(cfg, VarBuilder::from_varmap(&vm, DType::F32, device))?;
+    let model = Transformer::load(VarBuilder::from_varmap(&vm, DType::F32, device), &cfg)?;
     Ok((vm, model))
-}
-
-/// Writes `w` as safetensors.
-pub fn save(w: &Weights, path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| HarnessError::io(dir, e))?;
-    }
-    // Write then rename, so a killed run never leaves a half-written checkpoint.
-    let tmp = path.with_extension("tmp");
-    candle_core::safetensors::save(w, &tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| HarnessError::io(path, e))
-}
-
-/// Reads safetensors written by [`save`].
-pub fn load(path: &Path, device: &Device) -> Result<Weights> {
-    Ok(candle_core::safetensors::load(path, device)?)
 }

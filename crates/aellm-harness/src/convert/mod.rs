@@ -6,20 +6,20 @@
 //! Zhang et al. 2022) or copying it into every expert (sparse upcycling,
 //! Komatsuzaki et al. 2023) with a new router.
 
+mod kv_layout;
 mod lowrank;
 
+pub use kv_layout::kv_layout;
 pub use lowrank::{factorise, symmetric_eigen};
 
+use crate::checkpoint::Weights;
+use crate::checkpoint::names::{AttnProj, FfnProj, TensorName};
 use crate::error::{HarnessError, Result};
 use crate::model::{AttentionConfig, FfnConfig, ModelConfig};
 use candle_core::{Device, Tensor};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-
-/// Named weights of a model, as in its safetensors file.
-pub type Weights = HashMap<String, Tensor>;
 
 /// How a dense FFN becomes a mixture of experts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -63,9 +63,19 @@ pub fn to_gqa(cfg: &ModelConfig, w: &Weights, kv_heads: usize) -> Result<(ModelC
     };
     let mut out = w.clone();
     for i in 0..cfg.layers {
-        for p in ["k", "v"] {
-            let name = format!("layers.{i}.attn.{p}.weight");
-            out.insert(name.clone(), pool_heads(get(w, &name)?, have, kv_heads)?);
+        for proj in [AttnProj::K, AttnProj::V] {
+            for bias in [false, true] {
+                let name = TensorName::Attn {
+                    layer: i,
+                    proj,
+                    bias,
+                }
+                .to_string();
+                if bias && !cfg.qkv_bias {
+                    continue;
+                }
+                out.insert(name.clone(), pool_heads(get(w, &name)?, have, kv_heads)?);
+            }
         }
     }
     let c = ModelConfig {
@@ -107,9 +117,10 @@ pub fn to_mla(
         != (AttentionConfig::Standard {
             kv_heads: cfg.heads,
         })
+        || cfg.qkv_bias
     {
         return Err(HarnessError::Unsupported(
-            "MLA conversion needs an MHA checkpoint".into(),
+            "MLA conversion needs an MHA checkpoint without q/k/v biases".into(),
         ));
     }
     let c = ModelConfig {
@@ -121,22 +132,39 @@ pub fn to_mla(
     let (rot, rest) = rope_split(d, rope_dim);
     let mut out = w.clone();
     for i in 0..cfg.layers {
-        let p = |s: &str| format!("layers.{i}.attn.{s}.weight");
-        let (q, k, v) = (get(w, &p("q"))?, get(w, &p("k"))?, get(w, &p("v"))?);
+        let p = |proj: AttnProj| {
+            TensorName::Attn {
+                layer: i,
+                proj,
+                bias: false,
+            }
+            .to_string()
+        };
+        let (q, k, v) = (
+            get(w, &p(AttnProj::Q))?,
+            get(w, &p(AttnProj::K))?,
+            get(w, &p(AttnProj::V))?,
+        );
         let dev = q.device();
         let k_nope = rows_of_heads(k, n, d, &rest, dev)?;
         let stacked = Tensor::cat(&[&k_nope, v], 0)?;
         let (up, down) = factorise(&stacked, latent)?;
         let kn_rows = k_nope.dim(0)?;
-        out.remove(&p("k"));
-        out.remove(&p("v"));
-        out.insert(p("q"), rows_of_heads(q, n, d, &rest, dev)?);
-        out.insert(p("q_rope"), rows_of_heads(q, n, d, &rot, dev)?);
+        out.remove(&p(AttnProj::K));
+        out.remove(&p(AttnProj::V));
+        out.insert(p(AttnProj::Q), rows_of_heads(q, n, d, &rest, dev)?);
+        out.insert(p(AttnProj::QRope), rows_of_heads(q, n, d, &rot, dev)?);
         let k_rot = rows_of_heads(k, n, d, &rot, dev)?;
-        out.insert(p("k_rope"), k_rot.reshape((n, rope_dim, ()))?.mean(0)?);
-        out.insert(p("kv_down"), down);
-        out.insert(p("k_up"), up.narrow(0, 0, kn_rows)?);
-        out.insert(p("v_up"), up.narrow(0, kn_rows, up.dim(0)? - kn_rows)?);
+        out.insert(
+            p(AttnProj::KRope),
+            k_rot.reshape((n, rope_dim, ()))?.mean(0)?,
+        );
+        out.insert(p(AttnProj::KvDown), down);
+        out.insert(p(AttnProj::KUp), up.narrow(0, 0, kn_rows)?);
+        out.insert(
+            p(AttnProj::VUp),
+            up.narrow(0, kn_rows, up.dim(0)? - kn_rows)?,
+        );
     }
     Ok((c, out))
 }
@@ -187,14 +215,25 @@ pub fn to_moe(
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut out = w.clone();
     for i in 0..cfg.layers {
-        let p = |s: &str| format!("layers.{i}.ffn.{s}.weight");
-        let (gate, up, down) = (get(w, &p("gate"))?, get(w, &p("up"))?, get(w, &p("down"))?);
-        for s in ["gate", "up", "down"] {
-            out.remove(&p(s));
+        let p = |proj| TensorName::Ffn { layer: i, proj }.to_string();
+        let (gate, up, down) = (
+            get(w, &p(FfnProj::Gate))?,
+            get(w, &p(FfnProj::Up))?,
+            get(w, &p(FfnProj::Down))?,
+        );
+        for proj in FfnProj::ALL {
+            out.remove(&p(proj));
         }
         let mut centroids = Vec::new();
         for e in 0..experts {
-            let q = |s: &str| format!("layers.{i}.ffn.experts.{e}.{s}.weight");
+            let q = |proj| {
+                TensorName::Expert {
+                    layer: i,
+                    expert: e,
+                    proj,
+                }
+                .to_string()
+            };
             let (g, u, dn) = match how {
                 MoeConversion::Moefication => (
                     gate.narrow(0, e * expert_ffn, expert_ffn)?,
@@ -205,9 +244,9 @@ pub fn to_moe(
             };
             // MoEfication's parameter-centre router: the mean gate row of each expert.
             centroids.push(g.mean(0)?);
-            out.insert(q("gate"), g.contiguous()?);
-            out.insert(q("up"), u.contiguous()?);
-            out.insert(q("down"), (dn * down_scale)?.contiguous()?);
+            out.insert(q(FfnProj::Gate), g.contiguous()?);
+            out.insert(q(FfnProj::Up), u.contiguous()?);
+            out.insert(q(FfnProj::Down), (dn * down_scale)?.contiguous()?);
         }
         let router = match how {
             MoeConversion::Moefication => (Tensor::stack(&centroids, 0)? * 0.1)?,
@@ -220,20 +259,12 @@ pub fn to_moe(
                 Tensor::from_vec(v, (experts, cfg.hidden), gate.device())?
             }
         };
-        out.insert(p("router"), router.contiguous()?);
+        out.insert(
+            TensorName::Router { layer: i }.to_string(),
+            router.contiguous()?,
+        );
     }
     Ok((c, out))
-}
-
-/// Mean-pools the key/value heads of a standard-attention model's weights
-/// for an MQA- or GQA-style KV cache at inference: pooling the projection
-/// equals pooling the (rotated) keys and values, since both are linear.
-pub fn pool_kv_for_cache(
-    cfg: &ModelConfig,
-    w: &Weights,
-    groups: usize,
-) -> Result<(ModelConfig, Weights)> {
-    to_gqa(cfg, w, groups)
 }
 
 #[cfg(test)]

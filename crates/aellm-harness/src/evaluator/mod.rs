@@ -12,7 +12,7 @@ pub use options::{HarnessOptions, default_cache_dir};
 pub use store::MeasurementStore;
 
 use crate::base::{self, BaseRecipe};
-use crate::convert::Weights;
+use crate::checkpoint::Weights;
 use crate::error::HarnessError;
 use crate::model::{AttentionConfig, FfnConfig, ModelConfig};
 use crate::tasks::Tokenizer;
@@ -126,7 +126,7 @@ impl HarnessEvaluator {
                 kv_heads: m.heads as usize,
             },
             ffn_kind: FfnConfig::Dense,
-            rope_theta: own.model.rope_theta,
+            ..own.model
         };
         model
             .check()

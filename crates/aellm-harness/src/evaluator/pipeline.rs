@@ -1,15 +1,13 @@
 //! One evaluation, stage by stage.
 
 use super::HarnessEvaluator;
-use crate::convert::{self, Weights};
+use crate::checkpoint::Weights;
+use crate::convert;
 use crate::error::{HarnessError, Result};
 use crate::finetune::{FinetuneReport, finetune};
-use crate::inference;
 use crate::metrics::{self, EnergyMeter, accuracy};
-use crate::model::{
-    AttentionConfig, CachePrecision, FfnConfig, ModelConfig, Recorder, Transformer,
-};
-use crate::quant::QuantSpec;
+use crate::model::{AttentionConfig, CachePrecision, FfnConfig, ModelConfig, Transformer};
+use crate::quant::{self, QuantSpec};
 use crate::tasks::{TaskFamily, batch};
 use aellm_space::{Attention, Configuration, Figure, Measurement, Moe, Scenario};
 use candle_core::DType;
@@ -151,23 +149,23 @@ impl HarnessEvaluator {
 
         // Inference stage: KV-cache layout, calibration, quantization.
         let t = Instant::now();
-        let (cfg, w, cache) = inference::kv_layout(&cfg, &tuned, c.inference.kv_cache)?;
+        let (cfg, w, cache) = convert::kv_layout(&cfg, &tuned, c.inference.kv_cache)?;
         drop(tuned);
         let mut model =
-            Transformer::new(cfg, VarBuilder::from_tensors(w, DType::F32, &self.device))?;
-        let mut rec = Recorder::default();
+            Transformer::load(VarBuilder::from_tensors(w, DType::F32, &self.device), &cfg)?;
         let calib: Vec<_> = task
             .train
             .iter()
             .take(o.calibration_examples.max(1))
             .collect();
-        for chunk in calib.chunks(16) {
-            let b = batch(chunk, &self.device)?;
-            model.forward(&b.input, None, Some(&mut rec))?;
-        }
+        let batches = calib
+            .chunks(16)
+            .map(|chunk| Ok(batch(chunk, &self.device)?.input))
+            .collect::<Result<Vec<_>>>()?;
+        let rec = model.calibrate(&batches)?;
         let mut spec = QuantSpec::new(c.inference.weights, c.inference.method);
         spec.group_size = o.group_size;
-        inference::quantize(&mut model, &rec, &spec)?;
+        quant::quantize_model(&mut model, &rec, &spec)?;
         drop(rec);
         extra.insert(
             "quantize_seconds".into(),
@@ -179,11 +177,7 @@ impl HarnessEvaluator {
         let acc = accuracy::score(&model, family, &task.test[..n], cache)?;
 
         // Latency, energy, peak memory.
-        for b in &model.blocks {
-            if let crate::model::FfnLayer::Moe(m) = &b.ffn {
-                m.reset_counters();
-            }
-        }
+        model.reset_routing_counters();
         let meter = EnergyMeter::detect(o.watts_per_core);
         let (p, out) = (s.task.prompt_tokens as usize, s.task.output_tokens as usize);
         let lat = metrics::latency::measure(&model, p, out, cache, o.latency, &meter)?;

@@ -1,10 +1,13 @@
 //! Putting LoRA-family adapters on a model's linear layers, and merging
 //! them back into dense weights for serving.
 
+use super::frozen::Frozen;
+use super::lowrank::Adapted;
 use super::options::AdapterTargets;
-use crate::convert::Weights;
+use crate::checkpoint::Weights;
+use crate::checkpoint::names;
 use crate::error::{HarnessError, Result};
-use crate::model::{Adapted, Frozen, Linear, LinearRole, Transformer};
+use crate::model::{Linear, LinearRole, NamedLinear, Transformer};
 use crate::quant::nf4::{Constants, Nf4Linear};
 use aellm_space::{FineTuneMethod, FineTuning};
 use candle_core::{Device, Var};
@@ -37,11 +40,19 @@ pub fn attach(
     };
     let mut vars = Vec::new();
     let mut names = Vec::new();
-    for (k, (name, role, l)) in model.linears_mut().into_iter().enumerate() {
+    for (
+        k,
+        NamedLinear {
+            name,
+            role,
+            linear: l,
+        },
+    ) in model.block_linears().into_iter().enumerate()
+    {
         let wanted = match role {
             LinearRole::Attention => targets.attention,
             LinearRole::Ffn => targets.ffn,
-            LinearRole::Router => false,
+            LinearRole::Router | LinearRole::Head => false,
         };
         let w = l
             .weight()
@@ -50,8 +61,12 @@ pub fn attach(
         let device = w.device().clone();
         // QLoRA holds every block linear but the routers in NF4, adapted or not.
         let base = if ft.method == FineTuneMethod::Qlora && role != LinearRole::Router {
-            let q = Nf4Linear::from_tensor(&w, Constants::DoubleQuantized)
-                .map_err(|e| HarnessError::Quant(format!("{name} to NF4: {e}")))?;
+            let q = Nf4Linear::from_tensor(&w, Constants::DoubleQuantized).map_err(|source| {
+                HarnessError::Quant {
+                    group: format!("{name} (to NF4 for QLoRA)"),
+                    source,
+                }
+            })?;
             Frozen::Nf4(q)
         } else {
             Frozen::Dense(w)
@@ -92,15 +107,15 @@ pub fn attach(
 /// adapter become their dequantized NF4 weight, as a QLoRA deployment serves.
 pub fn merge(model: &mut Transformer, w: &Weights, device: &Device) -> Result<Weights> {
     let mut out = w.clone();
-    for (name, _, l) in model.linears_mut() {
-        let merged = match l {
+    for NamedLinear { name, linear, .. } in model.block_linears() {
+        let merged = match linear {
             Linear::Adapted(a) => a.merged()?.detach(),
             Linear::Frozen(Frozen::Nf4(q)) => q.weight().dequantize()?.to_device(device)?,
             Linear::Frozen(Frozen::Dense(_)) | Linear::Dense(_) | Linear::Quantized { .. } => {
                 continue;
             }
         };
-        out.insert(format!("{name}.weight"), merged);
+        out.insert(format!("{name}.{}", names::WEIGHT), merged);
     }
     Ok(out)
 }

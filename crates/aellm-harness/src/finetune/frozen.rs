@@ -8,7 +8,7 @@
 //! `W` inside a custom op, so only `∂x = ∂y·W` is computed, as QLoRA's NF4
 //! op does for the 4-bit base.
 
-use super::linear::tensor_bytes;
+use crate::model::tensor_bytes;
 use crate::quant::nf4::Nf4Linear;
 use candle_core::backend::BackendStorage;
 use candle_core::{
@@ -147,7 +147,7 @@ mod tests {
             .matmul(&wt.broadcast_left(2).unwrap())
             .unwrap();
         let frozen = frozen_matmul(x.as_tensor(), &w).unwrap();
-        let d = |a: &Tensor, b: &Tensor| super::super::tests::max_diff(a, b);
+        let d = |a: &Tensor, b: &Tensor| crate::model::tests::max_diff(a, b);
         assert!(d(&plain, &frozen) < 1e-5);
         let gp = plain.sqr().unwrap().sum_all().unwrap().backward().unwrap();
         let gf = frozen.sqr().unwrap().sum_all().unwrap().backward().unwrap();

@@ -16,7 +16,7 @@
 //! and gradients reach the adapters through that op's backward pass.
 
 use super::frozen::Frozen;
-use super::linear::tensor_bytes;
+use crate::model::tensor_bytes;
 use candle_core::{D, DType, Device, Module, Result, Tensor, Var};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Uniform};
@@ -37,7 +37,7 @@ pub enum AdapterKind {
 /// A frozen linear layer plus a trainable low-rank update.
 ///
 /// ```
-/// use aellm_harness::model::Adapted;
+/// use aellm_harness::finetune::Adapted;
 /// use candle_core::{Device, Module, Tensor};
 /// let w = Tensor::randn(0f32, 1.0, (6, 4), &Device::Cpu).unwrap();
 /// let l = Adapted::lora(w.clone(), 2, 8.0, 0).unwrap();

@@ -5,19 +5,25 @@
 //! - [`options`](FinetuneOptions): which layers get adapters, learning rate per method.
 //! - `adapters`: putting adapters on a model and merging them back.
 //! - `cost`: what fine-tuning costs (trainable parameters, optimizer state, peak memory).
+//! - [`Adapted`] (`lowrank`): the LoRA-family layer types; [`Frozen`]: the
+//!   frozen base under an adapter and its gradient-free matmul.
 
 mod adapters;
 mod cost;
+mod frozen;
+mod lowrank;
 mod options;
 mod train;
 
 pub use adapters::{attach, merge};
 pub use cost::FinetuneCost;
+pub use frozen::{Frozen, FrozenMatMul, frozen_matmul};
+pub use lowrank::{Adapted, AdapterKind, row_norms};
 pub use options::{AdapterRates, AdapterTargets, FinetuneOptions};
 pub use train::{TrainRecipe, TrainReport, masked_loss, train, train_mixture, train_vars};
 
 use crate::checkpoint;
-use crate::convert::Weights;
+use crate::checkpoint::Weights;
 use crate::error::Result;
 use crate::model::{ModelConfig, Transformer};
 use crate::tasks::Example;
@@ -92,7 +98,7 @@ pub fn finetune(
         }
         _ => {
             let vb = VarBuilder::from_tensors(w.clone(), DType::F32, device);
-            let mut model = Transformer::new(cfg, vb)?;
+            let mut model = Transformer::load(vb, &cfg)?;
             let (vars, adapted) = attach(&mut model, ft, o.targets, o.adapter_seed)?;
             let probe = cost::Probe::start(&model, &vars, device);
             let train = train_vars(vars, &model, &[data], &recipe)?;

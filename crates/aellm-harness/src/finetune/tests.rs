@@ -2,9 +2,7 @@
 
 use super::*;
 use crate::convert;
-use crate::model::{
-    Adapted, AdapterKind, AttentionConfig, Frozen, Linear, LinearRole, row_norms, seeded,
-};
+use crate::model::{AttentionConfig, Linear, LinearRole, NamedLinear, seeded};
 use crate::quant::nf4::{Constants, Nf4Linear};
 use crate::tasks::{Task, TaskFamily, TaskSizes, Tokenizer, batch};
 use candle_core::{Device, Module, Tensor};
@@ -26,7 +24,7 @@ fn tokens() -> Tensor {
 }
 
 fn frozen(cfg: ModelConfig, w: &Weights) -> Transformer {
-    Transformer::new(cfg, VarBuilder::from_tensors(w.clone(), DType::F32, &CPU)).unwrap()
+    Transformer::load(VarBuilder::from_tensors(w.clone(), DType::F32, &CPU), &cfg).unwrap()
 }
 
 fn task(train: usize) -> Task {
@@ -133,7 +131,10 @@ fn rslora_scales_its_update_by_alpha_over_sqrt_r_and_lora_by_alpha_over_r() {
             let ft = FineTuning::low_rank(m, r, alpha);
             attach(&mut model, &ft, AdapterTargets::default(), 0).unwrap();
             let mut checked = 0;
-            for (name, _, l) in model.linears_mut() {
+            for NamedLinear {
+                name, linear: l, ..
+            } in model.block_linears()
+            {
                 let Linear::Adapted(a) = l else { continue };
                 let (o, _) = a.b.dims2().unwrap();
                 a.b.set(&Tensor::ones((o, r as usize), DType::F32, &CPU).unwrap())
@@ -284,7 +285,12 @@ fn adapter_targets_choose_the_layers() {
     };
     let ft = FineTuning::low_rank(FineTuneMethod::Lora, 2, 2.0);
     attach(&mut model, &ft, ffn_only, 0).unwrap();
-    for (name, role, l) in model.linears_mut() {
+    for NamedLinear {
+        name,
+        role,
+        linear: l,
+    } in model.block_linears()
+    {
         let adapted = matches!(l, Linear::Adapted(_));
         assert_eq!(adapted, role == LinearRole::Ffn, "{name}");
     }
@@ -353,7 +359,10 @@ fn qlora_keeps_the_base_in_four_bits() {
     assert_eq!(names.len(), 4 * cfg.layers);
     let mut f32_bytes = 0;
     let mut held = 0;
-    for (name, _, l) in model.linears_mut() {
+    for NamedLinear {
+        name, linear: l, ..
+    } in model.block_linears()
+    {
         let (o, i) = w[&format!("{name}.weight")].dims2().unwrap();
         f32_bytes += 4 * o * i;
         held += match l {

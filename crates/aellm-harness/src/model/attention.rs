@@ -1,11 +1,15 @@
 //! MHA, GQA and MQA: one code path with any number of key/value heads.
 
+use super::bytes::tensor_bytes;
 use super::calibration::{Recorder, note};
+use super::config::ModelConfig;
+use super::groups::{LinearGroup, LinearRole};
 use super::kv_cache::{CachePrecision, CacheTensor, LayerCache};
-use super::linear::Linear;
+use super::linear::{Linear, load_linear};
 use super::rope::{Rope, causal_mask};
+use crate::checkpoint::names::{self, AttnProj, Group};
 use candle_core::{D, Module, Result, Tensor};
-use candle_nn::VarBuilder;
+use candle_nn::{Init, VarBuilder};
 
 /// Grouped-query attention; `kv_heads == heads` is MHA, `kv_heads == 1` is MQA.
 #[derive(Debug, Clone)]
@@ -18,6 +22,8 @@ pub struct Attention {
     pub v: Linear,
     /// Output projection `[hidden, heads * head_dim]`.
     pub o: Linear,
+    /// Query, key and value biases (Qwen2), when the model has them.
+    pub bias: Option<QkvBias>,
     /// Query heads.
     pub heads: usize,
     /// Key/value heads.
@@ -25,33 +31,77 @@ pub struct Attention {
     /// Width of one head.
     pub head_dim: usize,
     rope: Rope,
-    name: String,
+    prefix: String,
+}
+
+/// Biases added after the query, key and value projections.
+#[derive(Debug, Clone)]
+pub struct QkvBias {
+    /// `[heads * head_dim]`.
+    pub q: Tensor,
+    /// `[kv_heads * head_dim]`.
+    pub k: Tensor,
+    /// `[kv_heads * head_dim]`.
+    pub v: Tensor,
 }
 
 impl Attention {
-    /// Builds (or loads) the projections under `vb`.
-    pub fn new(
-        vb: VarBuilder,
-        hidden: usize,
-        heads: usize,
-        kv_heads: usize,
-        theta: u32,
-        name: &str,
-    ) -> Result<Self> {
-        let d = hidden / heads;
-        let lin = |o: usize, i: usize, n: &str| {
-            candle_nn::linear_no_bias(i, o, vb.pp(n)).map(Linear::Dense)
+    /// Loads (or, from a `VarMap`, creates) the projections under `vb`.
+    pub fn load(vb: VarBuilder, cfg: &ModelConfig) -> Result<Self> {
+        let (h, n, g, d) = (cfg.hidden, cfg.heads, cfg.kv_heads(), cfg.head_dim());
+        let bias = |p: AttnProj, len: usize| {
+            vb.pp(p.as_str())
+                .get_with_hints(len, names::BIAS, Init::Const(0.0))
+        };
+        let qkv_bias = if cfg.qkv_bias {
+            Some(QkvBias {
+                q: bias(AttnProj::Q, n * d)?,
+                k: bias(AttnProj::K, g * d)?,
+                v: bias(AttnProj::V, g * d)?,
+            })
+        } else {
+            None
         };
         Ok(Attention {
-            q: lin(heads * d, hidden, "q")?,
-            k: lin(kv_heads * d, hidden, "k")?,
-            v: lin(kv_heads * d, hidden, "v")?,
-            o: lin(hidden, heads * d, "o")?,
-            heads,
-            kv_heads,
+            q: load_linear(&vb, AttnProj::Q.as_str(), h, n * d)?,
+            k: load_linear(&vb, AttnProj::K.as_str(), h, g * d)?,
+            v: load_linear(&vb, AttnProj::V.as_str(), h, g * d)?,
+            o: load_linear(&vb, AttnProj::O.as_str(), n * d, h)?,
+            bias: qkv_bias,
+            heads: n,
+            kv_heads: g,
             head_dim: d,
-            rope: Rope::new(d, theta),
-            name: name.to_string(),
+            rope: Rope::new(d, cfg.rope_theta, cfg.rope_scaling),
+            prefix: vb.prefix(),
+        })
+    }
+
+    /// The quantizable linears in their calibration groups: q, k, v read the
+    /// normed residual (`norm_gain`), o the merged heads.
+    pub fn groups<'a>(&'a mut self, norm_gain: &'a mut Tensor) -> Vec<LinearGroup<'a>> {
+        let p = &self.prefix;
+        let role = LinearRole::Attention;
+        let qkv = vec![
+            (AttnProj::Q.as_str(), &mut self.q),
+            (AttnProj::K.as_str(), &mut self.k),
+            (AttnProj::V.as_str(), &mut self.v),
+        ];
+        let o = vec![(AttnProj::O.as_str(), &mut self.o)];
+        vec![
+            LinearGroup::new(Group::Qkv.under(p), p, role, qkv).fed_by(norm_gain),
+            LinearGroup::new(Group::AttnOut.under(p), p, role, o),
+        ]
+    }
+
+    /// Every linear, for counting.
+    pub fn linears(&self) -> [&Linear; 4] {
+        [&self.q, &self.k, &self.v, &self.o]
+    }
+
+    /// Bytes of the biases.
+    pub fn bias_bytes(&self) -> usize {
+        self.bias.as_ref().map_or(0, |b| {
+            tensor_bytes(&b.q) + tensor_bytes(&b.k) + tensor_bytes(&b.v)
         })
     }
 
@@ -73,15 +123,18 @@ impl Attention {
     ) -> Result<Tensor> {
         let (b, t, _) = x.dims3()?;
         let d = self.head_dim;
-        note(&mut rec, &format!("{}.qkv", self.name), x)?;
+        note(&mut rec, &Group::Qkv.under(&self.prefix), x)?;
         let heads = |y: Tensor, n: usize| y.reshape((b, t, n, d))?.transpose(1, 2)?.contiguous();
-        let q = self
-            .rope
-            .apply(&heads(self.q.forward(x)?, self.heads)?, offset)?;
-        let mut k = self
-            .rope
-            .apply(&heads(self.k.forward(x)?, self.kv_heads)?, offset)?;
-        let mut v = heads(self.v.forward(x)?, self.kv_heads)?;
+        let proj = |l: &Linear, bias: Option<&Tensor>| match bias {
+            Some(bias) => l.forward(x)?.broadcast_add(bias),
+            None => l.forward(x),
+        };
+        let bias = self.bias.as_ref();
+        let q = proj(&self.q, bias.map(|b| &b.q))?;
+        let q = self.rope.apply(&heads(q, self.heads)?, offset)?;
+        let k = proj(&self.k, bias.map(|b| &b.k))?;
+        let mut k = self.rope.apply(&heads(k, self.kv_heads)?, offset)?;
+        let mut v = heads(proj(&self.v, bias.map(|b| &b.v))?, self.kv_heads)?;
         match cache {
             Some(LayerCache::Standard { k: ck, v: cv }) => {
                 k = ck.append(&k)?;
@@ -93,7 +146,7 @@ impl Attention {
             None => {}
         }
         let y = attend(&q, &k, &v, offset)?;
-        project_out(&y, &self.o, &mut rec, &self.name)
+        project_out(&y, &self.o, &mut rec, &self.prefix)
     }
 }
 
@@ -102,11 +155,11 @@ pub(crate) fn project_out(
     y: &Tensor,
     o: &Linear,
     rec: &mut Option<&mut Recorder>,
-    name: &str,
+    prefix: &str,
 ) -> Result<Tensor> {
     let (b, n, t, d) = y.dims4()?;
     let y = y.transpose(1, 2)?.reshape((b, t, n * d))?;
-    note(rec, &format!("{name}.o"), &y)?;
+    note(rec, &Group::AttnOut.under(prefix), &y)?;
     o.forward(&y)
 }
 

@@ -1,5 +1,6 @@
 //! The shape of a harness model: widths, attention variant and FFN layout.
 
+use super::rope::RopeScaling;
 use crate::error::{HarnessError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -44,13 +45,17 @@ pub enum FfnConfig {
 
 /// The full shape of a decoder-only transformer of the harness.
 ///
+/// The fields real checkpoints need (biases, tied embeddings, RoPE scaling,
+/// norm epsilon) default to the harness's own model and are left out of its
+/// serialized form at their defaults, so cached checkpoints keep their keys.
+///
 /// ```
 /// use aellm_harness::model::ModelConfig;
 /// let c = ModelConfig::tiny(40);
 /// assert_eq!(c.head_dim(), 8);
 /// c.check().unwrap();
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
     /// Vocabulary size.
     pub vocab: usize,
@@ -66,8 +71,45 @@ pub struct ModelConfig {
     pub attention: AttentionConfig,
     /// FFN layout.
     pub ffn_kind: FfnConfig,
-    /// RoPE base.
-    pub rope_theta: u32,
+    /// RoPE base frequency.
+    #[serde(serialize_with = "integral_as_integer")]
+    pub rope_theta: f64,
+    /// Llama-3.1 RoPE frequency scaling, when the checkpoint has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rope_scaling: Option<RopeScaling>,
+    /// RMSNorm epsilon.
+    #[serde(default = "default_eps", skip_serializing_if = "is_default_eps")]
+    pub norm_eps: f64,
+    /// Query, key and value projections carry biases (Qwen2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub qkv_bias: bool,
+    /// The LM head is the embedding matrix (SmolLM): no `lm_head.weight`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tied_embeddings: bool,
+}
+
+/// The harness's RMSNorm epsilon (Llama's).
+pub const DEFAULT_NORM_EPS: f64 = 1e-5;
+
+fn default_eps() -> f64 {
+    DEFAULT_NORM_EPS
+}
+
+fn is_default_eps(e: &f64) -> bool {
+    *e == DEFAULT_NORM_EPS
+}
+
+/// Writes a whole-number float as an integer (`10000`, not `10000.0`), as
+/// the field was once typed, so keys of cached checkpoints do not change.
+fn integral_as_integer<S: serde::Serializer>(
+    x: &f64,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    if x.fract() == 0.0 && x.abs() < 9e15 {
+        s.serialize_i64(*x as i64)
+    } else {
+        s.serialize_f64(*x)
+    }
 }
 
 impl ModelConfig {
@@ -81,7 +123,11 @@ impl ModelConfig {
             ffn: 64,
             attention: AttentionConfig::Standard { kv_heads: 4 },
             ffn_kind: FfnConfig::Dense,
-            rope_theta: 10_000,
+            rope_theta: 10_000.0,
+            rope_scaling: None,
+            norm_eps: DEFAULT_NORM_EPS,
+            qkv_bias: false,
+            tied_embeddings: false,
         }
     }
 
@@ -103,6 +149,18 @@ impl ModelConfig {
         let bad = |m: String| Err(HarnessError::Invalid(m));
         if [self.vocab, self.hidden, self.layers, self.heads, self.ffn].contains(&0) {
             return bad(format!("every width must be at least 1, got {self:?}"));
+        }
+        if !(self.rope_theta > 0.0 && self.norm_eps > 0.0) {
+            return bad(format!(
+                "rope_theta ({}) and norm_eps ({}) must be positive",
+                self.rope_theta, self.norm_eps
+            ));
+        }
+        if let Some(r) = self.rope_scaling {
+            r.check().map_err(HarnessError::Invalid)?;
+        }
+        if self.qkv_bias && !matches!(self.attention, AttentionConfig::Standard { .. }) {
+            return bad("q/k/v biases are supported on MHA/GQA/MQA only, not MLA".into());
         }
         if !self.hidden.is_multiple_of(self.heads) || !self.head_dim().is_multiple_of(2) {
             return bad(format!(
@@ -171,7 +229,17 @@ impl ModelConfig {
                 ..
             } => experts * 3 * h * expert_ffn + h * experts,
         };
-        self.layers * (attn + ffn + 2 * h) + 2 * self.vocab * h + h
+        let bias = if self.qkv_bias {
+            (self.heads + 2 * self.kv_heads()) * d
+        } else {
+            0
+        };
+        let head = if self.tied_embeddings {
+            0
+        } else {
+            self.vocab * h
+        };
+        self.layers * (attn + bias + ffn + 2 * h) + self.vocab * h + head + h
     }
 
     /// FFN multiply-adds per token in one layer: every expert a token is routed to.

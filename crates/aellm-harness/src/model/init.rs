@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Normal};
 /// candle's own initialisers draw from an unseeded generator.
 pub fn seeded(config: ModelConfig, seed: u64, device: &Device) -> Result<(VarMap, Transformer)> {
     let vm = VarMap::new();
-    let model = Transformer::new(config, VarBuilder::from_varmap(&vm, DType::F32, device))?;
+    let model = Transformer::load(VarBuilder::from_varmap(&vm, DType::F32, device), &config)?;
     reseed(&vm, seed, |_| true)?;
     Ok((vm, model))
 }

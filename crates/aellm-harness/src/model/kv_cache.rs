@@ -1,6 +1,6 @@
 //! Key/value caches for incremental decoding, full precision or 8-bit.
 
-use super::linear::tensor_bytes;
+use super::bytes::tensor_bytes;
 use candle_core::{D, DType, Result, Tensor};
 use serde::{Deserialize, Serialize};
 

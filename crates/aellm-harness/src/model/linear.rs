@@ -1,10 +1,11 @@
 //! A linear layer without bias: dense (trainable), adapted (a frozen weight
 //! plus a low-rank update, for fine-tuning) or quantized (inference).
 
-use super::adapter::Adapted;
-use super::frozen::Frozen;
+use super::bytes::tensor_bytes;
+use crate::finetune::{Adapted, Frozen};
 use crate::quant::QuantizedLinear;
 use candle_core::{Module, Result, Tensor};
+use candle_nn::VarBuilder;
 
 /// A bias-free linear layer `x [.., in] -> [.., out]`.
 ///
@@ -88,7 +89,7 @@ impl Module for Linear {
     }
 }
 
-/// Bytes a tensor's elements occupy.
-pub fn tensor_bytes(t: &Tensor) -> usize {
-    t.elem_count() * t.dtype().size_in_bytes()
+/// A bias-free `[out, in]` linear under `vb.pp(seg)`.
+pub(crate) fn load_linear(vb: &VarBuilder, seg: &str, inp: usize, out: usize) -> Result<Linear> {
+    candle_nn::linear_no_bias(inp, out, vb.pp(seg)).map(Linear::Dense)
 }

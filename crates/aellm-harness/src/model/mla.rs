@@ -8,9 +8,12 @@
 
 use super::attention::{attend, project_out};
 use super::calibration::{Recorder, note};
+use super::config::{AttentionConfig, ModelConfig};
+use super::groups::{LinearGroup, LinearRole};
 use super::kv_cache::{CachePrecision, CacheTensor, LayerCache};
-use super::linear::Linear;
+use super::linear::{Linear, load_linear};
 use super::rope::Rope;
+use crate::checkpoint::names::{AttnProj, Group};
 use candle_core::{D, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
@@ -40,41 +43,74 @@ pub struct LatentAttention {
     /// Width of the cached latent.
     pub latent: usize,
     rope: Rope,
-    name: String,
+    prefix: String,
 }
 
 impl LatentAttention {
-    /// Builds (or loads) the projections under `vb`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        vb: VarBuilder,
-        hidden: usize,
-        heads: usize,
-        latent: usize,
-        rope_dim: usize,
-        theta: u32,
-        name: &str,
-    ) -> Result<Self> {
-        let d = hidden / heads;
-        let dn = d - rope_dim;
-        let lin = |o: usize, i: usize, n: &str| {
-            candle_nn::linear_no_bias(i, o, vb.pp(n)).map(Linear::Dense)
+    /// Loads (or, from a `VarMap`, creates) the projections under `vb`;
+    /// `cfg.attention` must be [`AttentionConfig::Latent`].
+    pub fn load(vb: VarBuilder, cfg: &ModelConfig) -> Result<Self> {
+        let AttentionConfig::Latent { latent, rope_dim } = cfg.attention else {
+            candle_core::bail!(
+                "LatentAttention::load needs an MLA config, got {:?}",
+                cfg.attention
+            )
         };
+        let (h, n, d) = (cfg.hidden, cfg.heads, cfg.head_dim());
+        let dn = d - rope_dim;
+        let lin = |p: AttnProj, i: usize, o: usize| load_linear(&vb, p.as_str(), i, o);
         Ok(LatentAttention {
-            q: lin(heads * dn, hidden, "q")?,
-            q_rope: lin(heads * rope_dim, hidden, "q_rope")?,
-            kv_down: lin(latent, hidden, "kv_down")?,
-            k_rope: lin(rope_dim, hidden, "k_rope")?,
-            k_up: lin(heads * dn, latent, "k_up")?,
-            v_up: lin(heads * d, latent, "v_up")?,
-            o: lin(hidden, heads * d, "o")?,
-            heads,
+            q: lin(AttnProj::Q, h, n * dn)?,
+            q_rope: lin(AttnProj::QRope, h, n * rope_dim)?,
+            kv_down: lin(AttnProj::KvDown, h, latent)?,
+            k_rope: lin(AttnProj::KRope, h, rope_dim)?,
+            k_up: lin(AttnProj::KUp, latent, n * dn)?,
+            v_up: lin(AttnProj::VUp, latent, n * d)?,
+            o: lin(AttnProj::O, n * d, h)?,
+            heads: n,
             head_dim: d,
             rope_dim,
             latent,
-            rope: Rope::truncated(rope_dim, d, theta),
-            name: name.to_string(),
+            rope: Rope::truncated(rope_dim, d, cfg.rope_theta, cfg.rope_scaling),
+            prefix: vb.prefix(),
         })
+    }
+
+    /// The quantizable linears in their calibration groups: the four
+    /// projections of the normed residual (`norm_gain`), the two
+    /// up-projections of the latent, and o.
+    pub fn groups<'a>(&'a mut self, norm_gain: &'a mut Tensor) -> Vec<LinearGroup<'a>> {
+        let p = &self.prefix;
+        let role = LinearRole::Attention;
+        let inputs = vec![
+            (AttnProj::Q.as_str(), &mut self.q),
+            (AttnProj::QRope.as_str(), &mut self.q_rope),
+            (AttnProj::KvDown.as_str(), &mut self.kv_down),
+            (AttnProj::KRope.as_str(), &mut self.k_rope),
+        ];
+        let up = vec![
+            (AttnProj::KUp.as_str(), &mut self.k_up),
+            (AttnProj::VUp.as_str(), &mut self.v_up),
+        ];
+        let o = vec![(AttnProj::O.as_str(), &mut self.o)];
+        vec![
+            LinearGroup::new(Group::LatentIn.under(p), p, role, inputs).fed_by(norm_gain),
+            LinearGroup::new(Group::LatentUp.under(p), p, role, up),
+            LinearGroup::new(Group::AttnOut.under(p), p, role, o),
+        ]
+    }
+
+    /// Every linear, for counting.
+    pub fn linears(&self) -> [&Linear; 7] {
+        [
+            &self.q,
+            &self.q_rope,
+            &self.kv_down,
+            &self.k_rope,
+            &self.k_up,
+            &self.v_up,
+            &self.o,
+        ]
     }
 
     /// An empty cache: the latent and the shared RoPE key only.
@@ -96,7 +132,7 @@ impl LatentAttention {
         let b = x.dim(0)?;
         let (n, d, dr) = (self.heads, self.head_dim, self.rope_dim);
         let dn = d - dr;
-        note(&mut rec, &format!("{}.in", self.name), x)?;
+        note(&mut rec, &Group::LatentIn.under(&self.prefix), x)?;
         let heads =
             |y: Tensor, h: usize, w: usize| y.reshape((b, (), h, w))?.transpose(1, 2)?.contiguous();
         let q_nope = heads(self.q.forward(x)?, n, dn)?;
@@ -115,7 +151,7 @@ impl LatentAttention {
             Some(LayerCache::Standard { .. }) => candle_core::bail!("GQA cache given to MLA"),
             None => {}
         }
-        note(&mut rec, &format!("{}.up", self.name), &c)?;
+        note(&mut rec, &Group::LatentUp.under(&self.prefix), &c)?;
         let tk = c.dim(1)?;
         let k_nope = heads(self.k_up.forward(&c)?, n, dn)?;
         let v = heads(self.v_up.forward(&c)?, n, d)?;
@@ -125,6 +161,6 @@ impl LatentAttention {
             D::Minus1,
         )?;
         let y = attend(&q, &k, &v, offset)?;
-        project_out(&y, &self.o, &mut rec, &self.name)
+        project_out(&y, &self.o, &mut rec, &self.prefix)
     }
 }

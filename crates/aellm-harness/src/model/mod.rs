@@ -5,12 +5,12 @@
 //! `rope` return no gradient (candle issues #2168, #3011, #3752), so every
 //! part here is written with ops that have a backward pass.
 
-mod adapter;
 mod attention;
+mod bytes;
 mod calibration;
 mod config;
 mod ffn;
-mod frozen;
+mod groups;
 mod init;
 mod kv_cache;
 mod linear;
@@ -20,20 +20,20 @@ mod norm;
 mod rope;
 mod transformer;
 
-pub use adapter::{Adapted, AdapterKind, row_norms};
-pub use attention::{Attention, attend};
+pub use attention::{Attention, QkvBias, attend};
+pub use bytes::tensor_bytes;
 pub use calibration::Recorder;
-pub use config::{AttentionConfig, FfnConfig, ModelConfig};
+pub use config::{AttentionConfig, DEFAULT_NORM_EPS, FfnConfig, ModelConfig};
 pub use ffn::SwiGlu;
-pub use frozen::{Frozen, FrozenMatMul, frozen_matmul};
+pub use groups::{LinearGroup, LinearRole, NamedLinear};
 pub use init::{reseed, seeded};
 pub use kv_cache::{CachePrecision, CacheTensor, LayerCache, ModelCache};
-pub use linear::{Linear, tensor_bytes};
+pub use linear::Linear;
 pub use mla::LatentAttention;
 pub use moe::{Moe, MoeOutput};
 pub use norm::RmsNorm;
-pub use rope::{Rope, causal_mask};
-pub use transformer::{AttentionLayer, Block, FfnLayer, LinearRole, Output, Transformer};
+pub use rope::{Rope, RopeScaling, causal_mask};
+pub use transformer::{AttentionLayer, Block, FfnLayer, Output, Transformer};
 
 #[cfg(test)]
 pub(crate) mod tests;

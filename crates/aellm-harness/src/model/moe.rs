@@ -2,8 +2,11 @@
 //! load-balancing loss (Switch Transformer, Fedus et al. 2022; Mixtral, Jiang et al. 2024).
 
 use super::calibration::{Recorder, note};
+use super::config::{FfnConfig, ModelConfig};
 use super::ffn::SwiGlu;
-use super::linear::Linear;
+use super::groups::{LinearGroup, LinearRole};
+use super::linear::{Linear, load_linear};
+use crate::checkpoint::names::{self, Group};
 use candle_core::{D, DType, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +23,7 @@ pub struct Moe {
     pub experts: Vec<SwiGlu>,
     /// Experts each token is routed to.
     pub top_k: usize,
-    name: String,
+    prefix: String,
     /// Token-expert pairs dispatched so far, and tokens seen: measured routing load.
     dispatched: AtomicU64,
     tokens: AtomicU64,
@@ -32,7 +35,7 @@ impl Clone for Moe {
             router: self.router.clone(),
             experts: self.experts.clone(),
             top_k: self.top_k,
-            name: self.name.clone(),
+            prefix: self.prefix.clone(),
             dispatched: AtomicU64::new(self.dispatched.load(Ordering::Relaxed)),
             tokens: AtomicU64::new(self.tokens.load(Ordering::Relaxed)),
         }
@@ -49,34 +52,75 @@ pub struct MoeOutput {
 }
 
 impl Moe {
-    /// Builds (or loads) the router and experts under `vb`.
-    pub fn new(
-        vb: VarBuilder,
-        hidden: usize,
-        experts: usize,
-        top_k: usize,
-        expert_ffn: usize,
-        name: &str,
-    ) -> Result<Self> {
-        let router = Linear::Dense(candle_nn::linear_no_bias(hidden, experts, vb.pp("router"))?);
+    /// Loads (or, from a `VarMap`, creates) the router and experts under
+    /// `vb`; `cfg.ffn_kind` must be [`FfnConfig::Moe`].
+    pub fn load(vb: VarBuilder, cfg: &ModelConfig) -> Result<Self> {
+        let FfnConfig::Moe {
+            experts,
+            top_k,
+            expert_ffn,
+        } = cfg.ffn_kind
+        else {
+            candle_core::bail!("Moe::load needs an MoE config, got {:?}", cfg.ffn_kind)
+        };
+        let router = load_linear(&vb, names::ROUTER, cfg.hidden, experts)?;
         let experts = (0..experts)
-            .map(|e| {
-                SwiGlu::new(
-                    vb.pp(format!("experts.{e}")),
-                    hidden,
-                    expert_ffn,
-                    &format!("{name}.experts.{e}"),
-                )
-            })
+            .map(|e| SwiGlu::load(vb.pp(names::expert(e)), cfg.hidden, expert_ffn))
             .collect::<Result<Vec<_>>>()?;
         Ok(Moe {
             router,
             experts,
             top_k,
-            name: name.to_string(),
+            prefix: vb.prefix(),
             dispatched: AtomicU64::new(0),
             tokens: AtomicU64::new(0),
         })
+    }
+
+    /// The router's group (kept in full precision by quantization, never
+    /// adapted) and every expert's groups. No norm gain is offered: each
+    /// expert sees a different share of the tokens, so no single activation
+    /// scale can be folded into the norm they share.
+    pub fn groups(&mut self) -> Vec<LinearGroup<'_>> {
+        let p = &self.prefix;
+        let router = vec![(names::ROUTER, &mut self.router)];
+        let mut v = vec![LinearGroup::new(
+            Group::Router.under(p),
+            p,
+            LinearRole::Router,
+            router,
+        )];
+        for f in &mut self.experts {
+            v.extend(f.groups(None));
+        }
+        v
+    }
+
+    /// Every linear, for counting.
+    pub fn linears(&self) -> Vec<&Linear> {
+        let mut v = vec![&self.router];
+        v.extend(self.experts.iter().flat_map(|f| f.linears()));
+        v
+    }
+
+    /// Records, for every expert no calibration token was routed to, the
+    /// layer's inputs (the router's rows) as its inputs, so every expert
+    /// can be quantized with calibration data.
+    pub fn fill_calibration(&self, rec: &mut Recorder) -> Result<()> {
+        let Some(all) = rec.rows(&Group::Router.under(&self.prefix)).transpose()? else {
+            return Ok(());
+        };
+        for f in &self.experts {
+            let (gu, dn) = (
+                Group::GateUp.under(f.prefix()),
+                Group::Down.under(f.prefix()),
+            );
+            if rec.rows(&gu).is_none() || rec.rows(&dn).is_none() {
+                rec.inputs.insert(gu, vec![all.clone()]);
+                rec.inputs.insert(dn, vec![f.hidden(&all)?]);
+            }
+        }
+        Ok(())
     }
 
     /// Mean experts run per token since the counters were last reset.
@@ -98,7 +142,7 @@ impl Moe {
         let xs = x.reshape(((), hidden))?;
         let n = xs.dim(0)?;
         let e_count = self.experts.len();
-        note(&mut rec, &format!("{}.router", self.name), &xs)?;
+        note(&mut rec, &Group::Router.under(&self.prefix), &xs)?;
         let probs = candle_nn::ops::softmax(&self.router.forward(&xs)?, D::Minus1)?;
 
         // Selection is discrete (no gradient); the weights are gathered from

@@ -1,6 +1,8 @@
 //! RMSNorm from composed ops (candle's fused `rms_norm` has no backward).
 
+use crate::checkpoint::names;
 use candle_core::{D, Result, Tensor};
+use candle_nn::{Init, VarBuilder};
 
 /// Root-mean-square layer norm with a learned gain (Zhang & Sennrich 2019).
 #[derive(Debug, Clone)]
@@ -11,15 +13,15 @@ pub struct RmsNorm {
 }
 
 impl RmsNorm {
-    /// Epsilon added to the mean square.
-    pub const EPS: f64 = 1e-5;
+    /// A norm with the given gain and epsilon.
+    pub fn new(weight: Tensor, eps: f64) -> Self {
+        RmsNorm { weight, eps }
+    }
 
-    /// A norm with the given gain.
-    pub fn new(weight: Tensor) -> Self {
-        RmsNorm {
-            weight,
-            eps: Self::EPS,
-        }
+    /// Loads (or, from a `VarMap`, creates at one) the gain `[hidden]` under `vb`.
+    pub fn load(vb: VarBuilder, hidden: usize, eps: f64) -> Result<Self> {
+        let weight = vb.get_with_hints(hidden, names::WEIGHT, Init::Const(1.0))?;
+        Ok(Self::new(weight, eps))
     }
 
     /// `x / sqrt(mean(x²) + eps) * gain` over the last dimension.

@@ -85,7 +85,7 @@ fn gqa_with_as_many_groups_as_heads_is_mha_and_shared_heads_match_repeated_ones(
         ..ModelConfig::tiny(VOCAB)
     };
     let vb = candle_nn::VarBuilder::from_varmap(&vm, DType::F32, &dev);
-    let gqa_model = Transformer::new(gqa_cfg, vb).unwrap();
+    let gqa_model = Transformer::load(vb, &gqa_cfg).unwrap();
     let x = tokens(2, 6, 0);
     let a = mha_model.forward(&x, None, None).unwrap().logits;
     let b = gqa_model.forward(&x, None, None).unwrap().logits;

@@ -2,14 +2,17 @@
 //! FFN, each residual), final norm and LM head.
 
 use super::attention::Attention;
+use super::bytes::tensor_bytes;
 use super::calibration::Recorder;
 use super::config::{AttentionConfig, FfnConfig, ModelConfig};
 use super::ffn::SwiGlu;
+use super::groups::{LinearGroup, LinearRole, NamedLinear};
 use super::kv_cache::{CachePrecision, ModelCache};
-use super::linear::{Linear, tensor_bytes};
+use super::linear::Linear;
 use super::mla::LatentAttention;
 use super::moe::Moe;
 use super::norm::RmsNorm;
+use crate::checkpoint::names::{self, Group};
 use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{Init, VarBuilder};
 
@@ -31,17 +34,6 @@ pub enum FfnLayer {
     Moe(Moe),
 }
 
-/// What a block's linear layer does, for choosing where adapters go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum LinearRole {
-    /// An attention projection (q, k, v, o; MLA's down/up projections).
-    Attention,
-    /// An FFN projection (gate, up, down; every expert's).
-    Ffn,
-    /// An MoE router.
-    Router,
-}
-
 /// One transformer block.
 #[derive(Debug, Clone)]
 pub struct Block {
@@ -53,6 +45,66 @@ pub struct Block {
     pub ffn_norm: RmsNorm,
     /// FFN.
     pub ffn: FfnLayer,
+}
+
+impl Block {
+    /// Loads (or, from a `VarMap`, creates) block `vb.prefix()` of `cfg`.
+    pub fn load(vb: VarBuilder, cfg: &ModelConfig) -> Result<Self> {
+        let (h, eps) = (cfg.hidden, cfg.norm_eps);
+        let attn = match cfg.attention {
+            AttentionConfig::Standard { .. } => {
+                AttentionLayer::Standard(Attention::load(vb.pp(names::ATTN), cfg)?)
+            }
+            AttentionConfig::Latent { .. } => {
+                AttentionLayer::Latent(LatentAttention::load(vb.pp(names::ATTN), cfg)?)
+            }
+        };
+        let ffn = match cfg.ffn_kind {
+            FfnConfig::Dense => FfnLayer::Dense(SwiGlu::load(vb.pp(names::FFN), h, cfg.ffn)?),
+            FfnConfig::Moe { .. } => FfnLayer::Moe(Moe::load(vb.pp(names::FFN), cfg)?),
+        };
+        Ok(Block {
+            attn_norm: RmsNorm::load(vb.pp(names::ATTN_NORM), h, eps)?,
+            attn,
+            ffn_norm: RmsNorm::load(vb.pp(names::FFN_NORM), h, eps)?,
+            ffn,
+        })
+    }
+
+    /// Its quantizable linears in their calibration groups, in forward
+    /// order (attention, then FFN), with the norm gain that feeds each
+    /// group where one alone does.
+    pub fn groups(&mut self) -> Vec<LinearGroup<'_>> {
+        let mut v = match &mut self.attn {
+            AttentionLayer::Standard(a) => a.groups(&mut self.attn_norm.weight),
+            AttentionLayer::Latent(a) => a.groups(&mut self.attn_norm.weight),
+        };
+        v.extend(match &mut self.ffn {
+            FfnLayer::Dense(f) => f.groups(Some(&mut self.ffn_norm.weight)),
+            FfnLayer::Moe(m) => m.groups(),
+        });
+        v
+    }
+
+    /// Bytes of every weight of the block (norms, linears, biases, experts).
+    pub fn weight_bytes(&self) -> usize {
+        let (linears, bias): (Vec<&Linear>, usize) = match &self.attn {
+            AttentionLayer::Standard(a) => (a.linears().to_vec(), a.bias_bytes()),
+            AttentionLayer::Latent(a) => (a.linears().to_vec(), 0),
+        };
+        let ffn: Vec<&Linear> = match &self.ffn {
+            FfnLayer::Dense(f) => f.linears().to_vec(),
+            FfnLayer::Moe(m) => m.linears(),
+        };
+        tensor_bytes(&self.attn_norm.weight)
+            + tensor_bytes(&self.ffn_norm.weight)
+            + bias
+            + linears
+                .iter()
+                .chain(&ffn)
+                .map(|l| l.weight_bytes())
+                .sum::<usize>()
+    }
 }
 
 /// What a forward pass returns.
@@ -71,7 +123,7 @@ pub struct Output {
 /// use candle_core::{Device, DType, Tensor};
 /// let vm = candle_nn::VarMap::new();
 /// let vb = candle_nn::VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
-/// let m = Transformer::new(ModelConfig::tiny(20), vb).unwrap();
+/// let m = Transformer::load(vb, &ModelConfig::tiny(20)).unwrap();
 /// let tokens = Tensor::new(&[[1u32, 2, 3]], &Device::Cpu).unwrap();
 /// let out = m.forward(&tokens, None, None).unwrap();
 /// assert_eq!(out.logits.dims(), &[1, 3, 20]);
@@ -91,84 +143,39 @@ pub struct Transformer {
 }
 
 impl Transformer {
-    /// Builds the model, loading every variable `vb` already holds and
-    /// initialising the others.
-    pub fn new(config: ModelConfig, vb: VarBuilder) -> Result<Self> {
+    /// Loads the model from `vb` (names: [`crate::checkpoint::names`]);
+    /// from a `VarMap`, variables it lacks are created and initialised.
+    /// With tied embeddings the LM head is the embedding matrix.
+    pub fn load(vb: VarBuilder, config: &ModelConfig) -> Result<Self> {
         config
             .check()
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        let h = config.hidden;
-        let ones = |vb: VarBuilder, n: &str| vb.get_with_hints(h, n, Init::Const(1.0));
-        let embed = vb.get_with_hints(
-            (config.vocab, h),
-            "embed.weight",
-            Init::Randn {
-                mean: 0.0,
-                stdev: 0.02,
-            },
-        )?;
-        let mut blocks = Vec::with_capacity(config.layers);
-        for i in 0..config.layers {
-            let vb = vb.pp(format!("layers.{i}"));
-            let name = format!("layers.{i}");
-            let attn = match config.attention {
-                AttentionConfig::Standard { kv_heads } => AttentionLayer::Standard(Attention::new(
-                    vb.pp("attn"),
-                    h,
-                    config.heads,
-                    kv_heads,
-                    config.rope_theta,
-                    &format!("{name}.attn"),
-                )?),
-                AttentionConfig::Latent { latent, rope_dim } => {
-                    AttentionLayer::Latent(LatentAttention::new(
-                        vb.pp("attn"),
-                        h,
-                        config.heads,
-                        latent,
-                        rope_dim,
-                        config.rope_theta,
-                        &format!("{name}.attn"),
-                    )?)
-                }
-            };
-            let ffn = match config.ffn_kind {
-                FfnConfig::Dense => FfnLayer::Dense(SwiGlu::new(
-                    vb.pp("ffn"),
-                    h,
-                    config.ffn,
-                    &format!("{name}.ffn"),
-                )?),
-                FfnConfig::Moe {
-                    experts,
-                    top_k,
-                    expert_ffn,
-                } => FfnLayer::Moe(Moe::new(
-                    vb.pp("ffn"),
-                    h,
-                    experts,
-                    top_k,
-                    expert_ffn,
-                    &format!("{name}.ffn"),
-                )?),
-            };
-            blocks.push(Block {
-                attn_norm: RmsNorm::new(ones(vb.pp("attn_norm"), "weight")?),
-                attn,
-                ffn_norm: RmsNorm::new(ones(vb.pp("ffn_norm"), "weight")?),
-                ffn,
-            });
-        }
+        let (h, config) = (config.hidden, *config);
+        let init = Init::Randn {
+            mean: 0.0,
+            stdev: 0.02,
+        };
+        let embed = vb
+            .pp(names::EMBED)
+            .get_with_hints((config.vocab, h), names::WEIGHT, init)?;
+        let blocks = (0..config.layers)
+            .map(|i| Block::load(vb.pp(names::layer(i)), &config))
+            .collect::<Result<Vec<_>>>()?;
+        let lm_head = if config.tied_embeddings {
+            Linear::dense(embed.clone())
+        } else {
+            Linear::Dense(candle_nn::linear_no_bias(
+                h,
+                config.vocab,
+                vb.pp(names::LM_HEAD),
+            )?)
+        };
         Ok(Transformer {
             config,
             embed,
             blocks,
-            norm: RmsNorm::new(ones(vb.pp("norm"), "weight")?),
-            lm_head: Linear::Dense(candle_nn::linear_no_bias(
-                h,
-                config.vocab,
-                vb.pp("lm_head"),
-            )?),
+            norm: RmsNorm::load(vb.pp(names::NORM), h, config.norm_eps)?,
+            lm_head,
         })
     }
 
@@ -235,7 +242,7 @@ impl Transformer {
         }
         let x = self.norm.forward(&x)?;
         if let Some(r) = rec {
-            r.record("lm_head", &x)?;
+            r.record(&Group::LmHead.under(""), &x)?;
         }
         let logits = self.lm_head.forward(&x)?;
         let balance_loss = if balance.is_empty() {
@@ -250,77 +257,68 @@ impl Transformer {
         })
     }
 
-    /// Bytes held by every weight (embedding, norms, every linear, every expert).
+    /// Bytes held by every weight (embedding, norms, every linear, every
+    /// expert); a tied LM head that still is the embedding counts once.
     pub fn weight_bytes(&self) -> usize {
-        let mut n = tensor_bytes(&self.embed) + tensor_bytes(&self.norm.weight);
-        n += self.lm_head.weight_bytes();
-        for b in &self.blocks {
-            n += tensor_bytes(&b.attn_norm.weight) + tensor_bytes(&b.ffn_norm.weight);
-            n += self
-                .linears_of(b)
-                .iter()
-                .map(|l| l.weight_bytes())
-                .sum::<usize>();
-        }
-        n
-    }
-
-    /// Every linear layer of a block.
-    fn linears_of<'a>(&self, b: &'a Block) -> Vec<&'a Linear> {
-        let mut v: Vec<&Linear> = match &b.attn {
-            AttentionLayer::Standard(a) => vec![&a.q, &a.k, &a.v, &a.o],
-            AttentionLayer::Latent(a) => vec![
-                &a.q, &a.q_rope, &a.kv_down, &a.k_rope, &a.k_up, &a.v_up, &a.o,
-            ],
+        let head_is_embed = self.config.tied_embeddings
+            && self
+                .lm_head
+                .weight()
+                .is_some_and(|w| w.id() == self.embed.id());
+        let head = if head_is_embed {
+            0
+        } else {
+            self.lm_head.weight_bytes()
         };
-        match &b.ffn {
-            FfnLayer::Dense(f) => v.extend([&f.gate, &f.up, &f.down]),
-            FfnLayer::Moe(m) => {
-                v.push(&m.router);
-                for f in &m.experts {
-                    v.extend([&f.gate, &f.up, &f.down]);
-                }
-            }
-        }
+        tensor_bytes(&self.embed)
+            + tensor_bytes(&self.norm.weight)
+            + head
+            + self.blocks.iter().map(Block::weight_bytes).sum::<usize>()
+    }
+
+    /// Every quantizable linear in its calibration group, block by block,
+    /// then the LM head (fed by the final norm).
+    pub fn groups(&mut self) -> Vec<LinearGroup<'_>> {
+        let mut v: Vec<LinearGroup> = self.blocks.iter_mut().flat_map(Block::groups).collect();
+        let head = vec![(names::LM_HEAD, &mut self.lm_head)];
+        let group = Group::LmHead.under("");
+        let mut head = LinearGroup::new(group, "", LinearRole::Head, head);
+        head.linears[0].name = names::LM_HEAD.into();
+        v.push(head.fed_by(&mut self.norm.weight));
         v
     }
 
-    /// Every linear layer of every block (not the LM head), with the name its
-    /// weight has in a checkpoint less the `.weight` suffix
-    /// (`layers.0.attn.q`) and its role.
-    pub fn linears_mut(&mut self) -> Vec<(String, LinearRole, &mut Linear)> {
-        let mut v = Vec::new();
-        for (i, b) in self.blocks.iter_mut().enumerate() {
-            let p = format!("layers.{i}");
-            let mut attn = |n: &str, l| v.push((format!("{p}.attn.{n}"), LinearRole::Attention, l));
-            match &mut b.attn {
-                AttentionLayer::Standard(a) => {
-                    attn("q", &mut a.q);
-                    attn("k", &mut a.k);
-                    attn("v", &mut a.v);
-                    attn("o", &mut a.o);
-                }
-                AttentionLayer::Latent(a) => {
-                    attn("q", &mut a.q);
-                    attn("q_rope", &mut a.q_rope);
-                    attn("kv_down", &mut a.kv_down);
-                    attn("k_rope", &mut a.k_rope);
-                    attn("k_up", &mut a.k_up);
-                    attn("v_up", &mut a.v_up);
-                    attn("o", &mut a.o);
-                }
-            }
-            match &mut b.ffn {
-                FfnLayer::Dense(f) => v.extend(swiglu(format!("{p}.ffn"), f)),
-                FfnLayer::Moe(m) => {
-                    v.push((format!("{p}.ffn.router"), LinearRole::Router, &mut m.router));
-                    for (e, f) in m.experts.iter_mut().enumerate() {
-                        v.extend(swiglu(format!("{p}.ffn.experts.{e}"), f));
-                    }
-                }
+    /// Every linear of every block (not the LM head), in forward order.
+    pub fn block_linears(&mut self) -> Vec<NamedLinear<'_>> {
+        self.groups()
+            .into_iter()
+            .flat_map(|g| g.linears)
+            .filter(|l| l.role != LinearRole::Head)
+            .collect()
+    }
+
+    /// Runs `batches` through the model recording every group's inputs,
+    /// and gives experts no token was routed to the layer's inputs.
+    pub fn calibrate(&self, batches: &[Tensor]) -> Result<Recorder> {
+        let mut rec = Recorder::default();
+        for b in batches {
+            self.forward(b, None, Some(&mut rec))?;
+        }
+        for b in &self.blocks {
+            if let FfnLayer::Moe(m) = &b.ffn {
+                m.fill_calibration(&mut rec)?;
             }
         }
-        v
+        Ok(rec)
+    }
+
+    /// Resets every MoE layer's routing counters.
+    pub fn reset_routing_counters(&self) {
+        for b in &self.blocks {
+            if let FfnLayer::Moe(m) = &b.ffn {
+                m.reset_counters();
+            }
+        }
     }
 
     /// Mean experts run per token over every MoE layer, from the routing counters.
@@ -335,14 +333,4 @@ impl Transformer {
             .collect();
         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     }
-}
-
-/// A SwiGLU's three linears, named under `n`.
-fn swiglu(n: String, f: &mut SwiGlu) -> [(String, LinearRole, &mut Linear); 3] {
-    [
-        ("gate", &mut f.gate),
-        ("up", &mut f.up),
-        ("down", &mut f.down),
-    ]
-    .map(|(k, l)| (format!("{n}.{k}"), LinearRole::Ffn, l))
 }

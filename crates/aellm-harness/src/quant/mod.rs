@@ -22,6 +22,7 @@
 //! input (candle's quantized matmul has none). It is merged back to dense weights before the
 //! inference stage quantizes them as above.
 
+mod apply;
 mod awq;
 mod blocks;
 mod cholesky;
@@ -37,6 +38,7 @@ mod rtn;
 mod smoothquant;
 
 pub use aellm_space::{QuantMethod, WeightPrecision};
+pub use apply::quantize_model;
 pub use error::QuantError;
 pub use linear::QuantizedLinear;
 

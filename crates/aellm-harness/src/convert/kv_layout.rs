@@ -1,0 +1,102 @@
+//! The KV-cache layout of the inference stage: MQA- and GQA-style caches by
+//! mean-pooling key/value heads, and an 8-bit cache.
+
+use super::pool_heads;
+use crate::checkpoint::Weights;
+use crate::checkpoint::names::{AttnProj, TensorName};
+use crate::error::{HarnessError, Result};
+use crate::model::{AttentionConfig, CachePrecision, ModelConfig};
+use aellm_space::KvCache;
+
+/// Applies a KV-cache layout: MQA- and GQA-style mean-pool the key/value
+/// projections (pooling the projection equals pooling the rotated keys and
+/// values, both being linear), INT8 stores the cache in 8 bits.
+pub fn kv_layout(
+    cfg: &ModelConfig,
+    w: &Weights,
+    layout: KvCache,
+) -> Result<(ModelConfig, Weights, CachePrecision)> {
+    let pooled = |groups: usize| -> Result<(ModelConfig, Weights, CachePrecision)> {
+        let AttentionConfig::Standard { kv_heads } = cfg.attention else {
+            return Err(HarnessError::Unsupported(format!(
+                "{layout} pools key/value heads; MLA caches a latent instead"
+            )));
+        };
+        if groups >= kv_heads {
+            return Err(HarnessError::Unsupported(format!(
+                "{layout} would keep {groups} of the attention's {kv_heads} key/value heads: nothing to pool"
+            )));
+        }
+        let mut out = w.clone();
+        for i in 0..cfg.layers {
+            for proj in [AttnProj::K, AttnProj::V] {
+                for bias in [false, true] {
+                    let name = TensorName::Attn {
+                        layer: i,
+                        proj,
+                        bias,
+                    }
+                    .to_string();
+                    match w.get(&name) {
+                        Some(t) => {
+                            out.insert(name, pool_heads(t, kv_heads, groups)?);
+                        }
+                        None if bias => {}
+                        None => return Err(HarnessError::Invalid(format!("no weight `{name}`"))),
+                    }
+                }
+            }
+        }
+        let c = ModelConfig {
+            attention: AttentionConfig::Standard { kv_heads: groups },
+            ..*cfg
+        };
+        Ok((c, out, CachePrecision::Full))
+    };
+    match layout {
+        KvCache::Full => Ok((*cfg, w.clone(), CachePrecision::Full)),
+        KvCache::Int8 => Ok((*cfg, w.clone(), CachePrecision::Int8)),
+        KvCache::MqaStyle => pooled(1),
+        KvCache::GqaStyle => {
+            pooled((cfg.heads / KvCache::GQA_STYLE_HEADS_PER_GROUP as usize).max(1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::weights_of;
+    use crate::model::seeded;
+
+    fn cfg() -> ModelConfig {
+        ModelConfig {
+            hidden: 64,
+            ffn: 128,
+            ..ModelConfig::tiny(20)
+        }
+    }
+
+    #[test]
+    fn kv_layouts_pool_heads_or_refuse() {
+        let c = ModelConfig {
+            heads: 8,
+            attention: AttentionConfig::Standard { kv_heads: 8 },
+            ..cfg()
+        };
+        let (vm, _) = seeded(c, 1, &candle_core::Device::Cpu).unwrap();
+        let w = weights_of(&vm).unwrap();
+        let (mq, _, p) = kv_layout(&c, &w, KvCache::MqaStyle).unwrap();
+        assert_eq!((mq.kv_heads(), p), (1, CachePrecision::Full));
+        let (gq, _, _) = kv_layout(&c, &w, KvCache::GqaStyle).unwrap();
+        assert_eq!(gq.kv_heads(), 2);
+        assert_eq!(
+            kv_layout(&c, &w, KvCache::Int8).unwrap().2,
+            CachePrecision::Int8
+        );
+        assert!(matches!(
+            kv_layout(&mq, &w, KvCache::MqaStyle),
+            Err(HarnessError::Unsupported(_))
+        ));
+    }
+}
