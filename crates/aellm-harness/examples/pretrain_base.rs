@@ -12,7 +12,7 @@ use aellm_harness::checkpoint;
 use aellm_harness::evaluator::default_cache_dir;
 use aellm_harness::metrics::accuracy;
 use aellm_harness::model::CachePrecision;
-use aellm_harness::tasks::TaskFamily;
+use aellm_harness::tasks::{TaskFamily, Tokenizer};
 use candle_core::Device;
 use std::time::Instant;
 
@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_vm, model) = checkpoint::trainable(recipe.model, &b.weights, &Device::Cpu)?;
     for f in TaskFamily::ALL {
         let task = recipe.task(f);
-        let acc = accuracy::score(&model, f, &task.test, CachePrecision::Full)?;
+        let acc = accuracy::score(&model, &Tokenizer, f, &task.test, CachePrecision::Full)?;
         println!(
             "{:<10} {:?} on {} test examples: {acc:.3}",
             f.name(),

@@ -11,8 +11,8 @@
 //! QLoRA, adapters merged afterwards) → inference stage (the KV-cache
 //! layout, [`convert::kv_layout`]; [`quant`]ization,
 //! [`quant::quantize_model`]) → [`metrics`] (accuracy on the [`tasks`] test
-//! split, latency, memory, energy). Checkpoints and every tensor name:
-//! [`checkpoint`].
+//! split, latency, memory, energy), measured through one model interface,
+//! [`CausalLm`]. Checkpoints and every tensor name: [`checkpoint`].
 //!
 //! ```no_run
 //! use aellm_harness::{CountingAllocator, HarnessEvaluator, HarnessOptions};
@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod base;
+mod causal_lm;
 pub mod checkpoint;
 pub mod convert;
 pub mod device;
@@ -48,6 +49,7 @@ pub mod model;
 pub mod quant;
 pub mod tasks;
 
+pub use causal_lm::CausalLm;
 pub use error::{HarnessError, Result};
 pub use evaluator::{HarnessEvaluator, HarnessOptions};
 pub use metrics::CountingAllocator;

@@ -8,7 +8,7 @@ use crate::finetune::{FinetuneReport, finetune};
 use crate::metrics::{self, EnergyMeter, accuracy};
 use crate::model::{AttentionConfig, CachePrecision, FfnConfig, ModelConfig, Transformer};
 use crate::quant::{self, QuantSpec};
-use crate::tasks::{TaskFamily, batch};
+use crate::tasks::{TaskFamily, Tokenizer, batch};
 use aellm_space::{Attention, Configuration, Figure, Measurement, Moe, Scenario};
 use candle_core::DType;
 use candle_nn::VarBuilder;
@@ -174,7 +174,7 @@ impl HarnessEvaluator {
 
         // Accuracy on the test split, through the configuration's cache.
         let n = o.test_examples.min(task.test.len());
-        let acc = accuracy::score(&model, family, &task.test[..n], cache)?;
+        let acc = accuracy::score(&model, &Tokenizer, family, &task.test[..n], cache)?;
 
         // Latency, energy, peak memory.
         model.reset_routing_counters();

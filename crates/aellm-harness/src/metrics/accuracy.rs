@@ -1,9 +1,10 @@
 //! Accuracy: the task's metric on a split, decoding through the KV cache
 //! the configuration uses (so an 8-bit cache shows in the score).
 
+use crate::causal_lm::CausalLm;
 use crate::error::Result;
-use crate::model::{CachePrecision, Transformer};
-use crate::tasks::{Example, TaskFamily, Tokenizer};
+use crate::model::CachePrecision;
+use crate::tasks::{Example, TaskFamily, Vocabulary};
 use candle_core::{D, Tensor};
 use std::collections::BTreeMap;
 
@@ -13,8 +14,9 @@ const CHUNK: usize = 32;
 /// The task metric of `model` on `examples`, in [0, 1]: multiple-choice
 /// accuracy by log-likelihood for [`TaskFamily::Choice`], exact match of the
 /// greedy answer otherwise.
-pub fn score(
-    model: &Transformer,
+pub fn score<M: CausalLm, V: Vocabulary>(
+    model: &M,
+    tok: &V,
     family: TaskFamily,
     examples: &[Example],
     cache: CachePrecision,
@@ -22,7 +24,6 @@ pub fn score(
     if examples.is_empty() {
         return Ok(0.0);
     }
-    let tok = Tokenizer;
     let mut by_len: BTreeMap<usize, Vec<(&Example, Vec<u32>)>> = BTreeMap::new();
     for e in examples {
         let p = tok.encode(&e.prompt)?;
@@ -32,8 +33,8 @@ pub fn score(
     for group in by_len.values() {
         for chunk in group.chunks(CHUNK) {
             right += match family {
-                TaskFamily::Choice => choose(model, chunk, cache)?,
-                _ => generate(model, chunk, cache)?,
+                TaskFamily::Choice => choose(model, tok, chunk, cache)?,
+                _ => generate(model, tok, chunk, cache)?,
             };
         }
     }
@@ -43,13 +44,13 @@ pub fn score(
 /// Log-likelihood scoring: every option continues its prompt through the
 /// cache; the most likely option is the answer. Options are grouped by
 /// length so each forward needs no padding.
-fn choose(
-    model: &Transformer,
+fn choose<M: CausalLm, V: Vocabulary>(
+    model: &M,
+    tok: &V,
     chunk: &[(&Example, Vec<u32>)],
     cache: CachePrecision,
 ) -> Result<usize> {
-    let tok = Tokenizer;
-    let dev = model.embed.device();
+    let dev = model.device();
     let mut best: Vec<(f64, usize)> = vec![(f64::NEG_INFINITY, usize::MAX); chunk.len()];
     // (example, option index, option tokens), grouped by option length.
     let mut by_len: BTreeMap<usize, Vec<(usize, usize, Vec<u32>)>> = BTreeMap::new();
@@ -70,20 +71,13 @@ fn choose(
         let plen = chunk[0].1.len();
         let n = opts.len();
         let mut kv = model.new_cache(cache);
-        let pre = model.forward(
-            &Tensor::from_vec(prompts, (n, plen), dev)?,
-            Some(&mut kv),
-            None,
-        )?;
+        let pre = model.forward_cached(&Tensor::from_vec(prompts, (n, plen), dev)?, &mut kv)?;
         let cont: Vec<u32> = opts.iter().flat_map(|(_, _, t)| t.clone()).collect();
         let cont_t = Tensor::from_vec(cont, (n, clen), dev)?;
-        let post = model.forward(&cont_t, Some(&mut kv), None)?;
+        let post = model.forward_cached(&cont_t, &mut kv)?;
         // Logits predicting option token k: the last prompt position, then the option's own.
         let logits = Tensor::cat(
-            &[
-                pre.logits.narrow(1, plen - 1, 1)?,
-                post.logits.narrow(1, 0, clen - 1)?,
-            ],
+            &[pre.narrow(1, plen - 1, 1)?, post.narrow(1, 0, clen - 1)?],
             1,
         )?;
         let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
@@ -106,24 +100,18 @@ fn choose(
 }
 
 /// Greedy decoding through the cache until the end marker; exact match.
-fn generate(
-    model: &Transformer,
+fn generate<M: CausalLm, V: Vocabulary>(
+    model: &M,
+    tok: &V,
     chunk: &[(&Example, Vec<u32>)],
     cache: CachePrecision,
 ) -> Result<usize> {
-    let tok = Tokenizer;
-    let dev = model.embed.device();
+    let dev = model.device();
     let (n, plen) = (chunk.len(), chunk[0].1.len());
     let max_new = chunk.iter().map(|(e, _)| e.answer.len()).max().unwrap_or(1) + 1;
     let prompts: Vec<u32> = chunk.iter().flat_map(|(_, p)| p.clone()).collect();
     let mut kv = model.new_cache(cache);
-    let mut logits = model
-        .forward(
-            &Tensor::from_vec(prompts, (n, plen), dev)?,
-            Some(&mut kv),
-            None,
-        )?
-        .logits;
+    let mut logits = model.forward_cached(&Tensor::from_vec(prompts, (n, plen), dev)?, &mut kv)?;
     let mut out: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut done = vec![false; n];
     for _ in 0..max_new {
@@ -134,7 +122,7 @@ fn generate(
             .to_vec1()?;
         for (i, &t) in next.iter().enumerate() {
             if !done[i] {
-                if t == Tokenizer::END {
+                if t == tok.end() {
                     done[i] = true;
                 } else {
                     out[i].push(t);
@@ -144,9 +132,7 @@ fn generate(
         if done.iter().all(|d| *d) {
             break;
         }
-        logits = model
-            .forward(&Tensor::from_vec(next, (n, 1), dev)?, Some(&mut kv), None)?
-            .logits;
+        logits = model.forward_cached(&Tensor::from_vec(next, (n, 1), dev)?, &mut kv)?;
     }
     Ok(chunk
         .iter()

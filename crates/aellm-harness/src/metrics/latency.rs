@@ -3,8 +3,9 @@
 
 use super::energy::EnergyMeter;
 use super::memory::CountingAllocator;
+use crate::causal_lm::CausalLm;
 use crate::error::{HarnessError, Result};
-use crate::model::{CachePrecision, Transformer};
+use crate::model::CachePrecision;
 use candle_core::{D, Tensor};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -58,25 +59,25 @@ pub struct LatencyReport {
 
 /// One inference generating `output` tokens greedily: the prefill yields
 /// the first, each of `output - 1` decode steps one more.
-fn run_once(
-    model: &Transformer,
+fn run_once<M: CausalLm>(
+    model: &M,
     prompt: &Tensor,
     output: usize,
     cache: CachePrecision,
 ) -> Result<usize> {
     let mut kv = model.new_cache(cache);
-    let mut logits = model.forward(prompt, Some(&mut kv), None)?.logits;
+    let mut logits = model.forward_cached(prompt, &mut kv)?;
     for _ in 1..output {
         let last = logits.narrow(1, logits.dim(1)? - 1, 1)?;
         let next = last.argmax(D::Minus1)?;
-        logits = model.forward(&next, Some(&mut kv), None)?.logits;
+        logits = model.forward_cached(&next, &mut kv)?;
     }
-    Ok(kv.bytes())
+    Ok(model.cache_bytes(&kv))
 }
 
 /// Times `model` on a `prompt`-token prompt and `output` generated tokens.
-pub fn measure(
-    model: &Transformer,
+pub fn measure<M: CausalLm>(
+    model: &M,
     prompt: usize,
     output: usize,
     cache: CachePrecision,
@@ -88,11 +89,16 @@ pub fn measure(
             "latency needs a prompt of at least 1 token and at least 1 repeat".into(),
         ));
     }
-    let vocab = model.config.vocab as u32;
+    let vocab = model.vocab() as u32;
+    if vocab < 3 {
+        return Err(HarnessError::Invalid(format!(
+            "latency prompts use token ids 2..vocab: a vocabulary of {vocab} is too small"
+        )));
+    }
     let ids: Vec<u32> = (0..prompt as u32)
         .map(|i| 2 + (i * 7) % (vocab - 2))
         .collect();
-    let prompt_t = Tensor::from_vec(ids, (1, prompt), model.embed.device())?;
+    let prompt_t = Tensor::from_vec(ids, (1, prompt), model.device())?;
     for _ in 0..options.warmups {
         run_once(model, &prompt_t, output, cache)?;
     }

@@ -1,6 +1,6 @@
 //! Turning examples into padded training batches.
 
-use super::{Example, Tokenizer};
+use super::{Example, Tokenizer, Vocabulary};
 use crate::error::Result;
 use candle_core::{Device, Tensor};
 
@@ -16,23 +16,29 @@ pub struct Batch {
     pub mask: Tensor,
 }
 
-/// A right-padded batch of `prompt + answer + "."` sequences.
+/// A right-padded batch of `prompt + answer + "."` sequences in the
+/// built-in character tokenizer.
 pub fn batch(examples: &[&Example], device: &Device) -> Result<Batch> {
-    let tok = Tokenizer;
+    batch_with(&Tokenizer, examples, device)
+}
+
+/// A right-padded batch of `prompt + answer + end` sequences in `tok`.
+pub fn batch_with<V: Vocabulary>(tok: &V, examples: &[&Example], device: &Device) -> Result<Batch> {
     let mut seqs = Vec::with_capacity(examples.len());
     for e in examples {
         let p = tok.encode(&e.prompt)?;
         let mut s = p.clone();
         s.extend(tok.encode(&e.answer)?);
-        s.push(Tokenizer::END);
+        s.push(tok.end());
         seqs.push((p.len(), s));
     }
+    let pad = tok.pad();
     let t = seqs.iter().map(|(_, s)| s.len() - 1).max().unwrap_or(1);
     let (mut inp, mut tgt, mut mask) = (Vec::new(), Vec::new(), Vec::new());
     for (plen, s) in &seqs {
         for i in 0..t {
-            inp.push(*s.get(i).unwrap_or(&Tokenizer::PAD));
-            tgt.push(*s.get(i + 1).unwrap_or(&Tokenizer::PAD));
+            inp.push(*s.get(i).unwrap_or(&pad));
+            tgt.push(*s.get(i + 1).unwrap_or(&pad));
             mask.push(if i + 1 >= *plen && i + 1 < s.len() {
                 1f32
             } else {

@@ -6,8 +6,8 @@ mod batch;
 mod generators;
 mod tokenizer;
 
-pub use batch::{Batch, batch};
-pub use tokenizer::Tokenizer;
+pub use batch::{Batch, batch, batch_with};
+pub use tokenizer::{Tokenizer, Vocabulary};
 
 use aellm_space::{TaskKind, TaskMetric};
 use rand::SeedableRng;

@@ -1,4 +1,5 @@
-//! A tiny character-level tokenizer shared by every task.
+//! The text ↔ token interface the tasks and metrics use ([`Vocabulary`]),
+//! and the built-in character-level tokenizer shared by every synthetic task.
 
 use crate::error::{HarnessError, Result};
 
@@ -47,6 +48,40 @@ impl Tokenizer {
         ids.iter()
             .map(|&i| CHARS.as_bytes().get(i as usize).map_or('?', |&b| b as char))
             .collect()
+    }
+}
+
+/// Text to token ids and back: what the tasks and the accuracy metric need
+/// of a tokenizer. The built-in [`Tokenizer`] is one; a real checkpoint's
+/// tokenizer is another.
+pub trait Vocabulary {
+    /// Number of distinct tokens.
+    fn vocab(&self) -> usize;
+    /// Token ids of `text`; an error names what cannot be encoded.
+    fn encode(&self, text: &str) -> Result<Vec<u32>>;
+    /// The text of `ids`.
+    fn decode(&self, ids: &[u32]) -> String;
+    /// The token that ends a generated answer.
+    fn end(&self) -> u32;
+    /// The token that pads a batch (never scored).
+    fn pad(&self) -> u32;
+}
+
+impl Vocabulary for Tokenizer {
+    fn vocab(&self) -> usize {
+        Tokenizer::vocab(self)
+    }
+    fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        Tokenizer::encode(self, text)
+    }
+    fn decode(&self, ids: &[u32]) -> String {
+        Tokenizer::decode(self, ids)
+    }
+    fn end(&self) -> u32 {
+        Tokenizer::END
+    }
+    fn pad(&self) -> u32 {
+        Tokenizer::PAD
     }
 }
 
