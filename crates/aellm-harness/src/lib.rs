@@ -46,6 +46,7 @@ pub mod evaluator;
 pub mod finetune;
 pub mod metrics;
 pub mod model;
+pub mod pretrained;
 pub mod quant;
 pub mod tasks;
 
