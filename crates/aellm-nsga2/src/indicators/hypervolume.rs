@@ -3,9 +3,9 @@
 //! point brings.
 //!
 //! The algorithms, by dimension: 2-D and 3-D sweeps in O(n log n)
-//! ([`super::hv_low`]), HV4D+ in O(n²) for four objectives ([`super::hv4d`]),
-//! and WFG over limit sets reduced to their non-dominated points for five
-//! and more, bottoming out in HV4D+ ([`super::hv_exact`]). Contributions and
+//! (module `hv_low`), HV4D+ of Guerreiro and Fonseca (2018) in O(n²) for four
+//! objectives (`hv4d`), and WFG over limit sets reduced to their non-dominated
+//! points for five and more, bottoming out in HV4D+ (`hv_exact`). Contributions and
 //! improvements are the box of the point minus the hypervolume of its
 //! non-dominated limit set, so they ride on the same algorithms.
 //!
