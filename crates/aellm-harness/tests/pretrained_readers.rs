@@ -5,9 +5,11 @@
 
 mod pretrained_fixtures;
 
+use aellm_harness::CausalLm;
+use aellm_harness::model::CachePrecision;
 use aellm_harness::pretrained::gguf::read_gguf;
 use aellm_harness::pretrained::hf::read_hf;
-use aellm_harness::pretrained::{Architecture, Family, Format, PretrainedError, load};
+use aellm_harness::pretrained::{Architecture, Family, Format, Pretrained, PretrainedError, load};
 use candle_core::quantized::GgmlDType;
 use candle_core::quantized::gguf_file;
 use candle_core::{DType, Device, Tensor};
@@ -50,6 +52,19 @@ fn reference_hf(a: &Architecture, w: &HashMap<String, Tensor>) -> Tensor {
     }
 }
 
+/// The harness's own transformer built from `p`: last-position logits.
+fn harness(p: &Pretrained) -> Tensor {
+    let m = p.transformer(&Device::Cpu).unwrap();
+    let logits = m
+        .forward_cached(&input(), &mut m.new_cache(CachePrecision::Full))
+        .unwrap();
+    logits
+        .narrow(1, TOKENS.len() - 1, 1)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+}
+
 /// candle-transformers' GGUF forward on the file: last-position logits.
 fn reference_gguf(path: &Path, family: Family) -> Tensor {
     let dev = Device::Cpu;
@@ -90,11 +105,9 @@ fn llama_gguf_reads_back_the_checkpoint_and_matches_quantized_llama() {
     // its interleaved quantized_llama gives on the file.
     let ours = reference_hf(&p.arch, &p.weights);
     let theirs = reference_gguf(&path, Family::Llama);
-    assert!(
-        max_diff(&ours, &theirs) < 1e-4,
-        "{}",
-        max_diff(&ours, &theirs)
-    );
+    assert_close(&ours, &theirs, 1e-4);
+    // The harness's own transformer built from the file agrees too.
+    assert_close(&harness(&p), &theirs, 1e-4);
 }
 
 #[test]
@@ -112,11 +125,9 @@ fn qwen2_gguf_is_not_permuted_and_matches_quantized_qwen2() {
     }
     let ours = reference_hf(&p.arch, &p.weights);
     let theirs = reference_gguf(&path, Family::Qwen2);
-    assert!(
-        max_diff(&ours, &theirs) < 1e-4,
-        "{}",
-        max_diff(&ours, &theirs)
-    );
+    assert_close(&ours, &theirs, 1e-4);
+    // The harness's own transformer built from the file agrees too.
+    assert_close(&harness(&p), &theirs, 1e-4);
 }
 
 #[test]
@@ -163,6 +174,7 @@ fn hf_folder_sharded_bf16_llama() {
             .unwrap();
         assert_eq!(max_diff(&p.weights[k], &rounded), 0.0, "{k}");
     }
+    assert_close(&harness(&p), &reference_hf(&a, &p.weights), 1e-4);
     let spec = p.model_spec();
     assert_eq!(
         (spec.layers, spec.heads, spec.kv_heads, spec.vocab),
@@ -180,10 +192,7 @@ fn hf_folder_qwen2_tied_through_load() {
     let p = load(dir.path().to_str().unwrap(), &Device::Cpu).unwrap();
     assert!(p.arch.qkv_bias && p.arch.tied_embeddings);
     assert_eq!(p.weights.len(), w.len());
-    assert_eq!(
-        max_diff(&reference_hf(&a, &p.weights), &reference_hf(&a, &w)),
-        0.0
-    );
+    assert_close(&harness(&p), &reference_hf(&a, &w), 1e-4);
 }
 
 #[test]
@@ -281,6 +290,22 @@ fn llama3_rope_scaling_is_read() {
     std::fs::write(dir.path().join("config.json"), cfg.to_string()).unwrap();
     let p = read_hf(dir.path(), &Device::Cpu).unwrap();
     let s = p.arch.rope_scaling.unwrap();
+    // The harness's scaled RoPE against candle-transformers' Llama 3.1 code.
+    let dev = Device::Cpu;
+    let lc: llama::LlamaConfig = serde_json::from_str(&cfg.to_string()).unwrap();
+    let lc = lc.into_config(false);
+    let m = llama::Llama::load(VarBuilder::from_tensors(w.clone(), DType::F32, &dev), &lc).unwrap();
+    let mut cache = llama::Cache::new(false, DType::F32, &lc, &dev).unwrap();
+    let theirs = m
+        .forward(&input(), 0, &mut cache)
+        .unwrap()
+        .flatten_all()
+        .unwrap();
+    assert_close(&harness(&p), &theirs, 1e-4);
+    assert!(
+        max_diff(&theirs, &reference_hf(&a, &w)) > 1e-3,
+        "the scaling changes the logits"
+    );
     assert_eq!(
         (
             s.factor,

@@ -2,6 +2,7 @@
 //! it (config.json or GGUF metadata), and the `ModelSpec` it implies.
 
 use super::error::{PretrainedError, Result};
+use crate::model::RopeScaling;
 use aellm_space::ModelSpec;
 use serde::{Deserialize, Serialize};
 
@@ -16,19 +17,6 @@ pub enum Family {
     Mistral,
     /// Qwen2: biases on the query, key and value projections.
     Qwen2,
-}
-
-/// Llama-3.1's RoPE frequency scaling (`rope_scaling.rope_type = "llama3"`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Llama3Scaling {
-    /// Divisor of the low frequencies.
-    pub factor: f64,
-    /// Wavelength bound (in units of the original context) below which frequencies are scaled.
-    pub low_freq_factor: f64,
-    /// Wavelength bound above which frequencies are kept.
-    pub high_freq_factor: f64,
-    /// The context length the frequencies were trained for.
-    pub original_max_position_embeddings: usize,
 }
 
 /// Every figure a Llama-family forward needs, read from the checkpoint.
@@ -61,7 +49,7 @@ pub struct Architecture {
     /// RoPE base frequency.
     pub rope_theta: f64,
     /// Llama-3.1 RoPE scaling, when the checkpoint has it.
-    pub rope_scaling: Option<Llama3Scaling>,
+    pub rope_scaling: Option<RopeScaling>,
     /// RMSNorm epsilon.
     pub rms_eps: f64,
     /// Longest context the checkpoint was trained for.

@@ -73,6 +73,19 @@ impl McQuestion {
         &self.choices[self.answer]
     }
 
+    /// As a harness task example (choices with their leading space), for
+    /// [`crate::metrics::accuracy::score`] with [`crate::tasks::TaskFamily::Choice`].
+    pub fn to_example(&self) -> crate::tasks::Example {
+        let choices: Vec<String> = (0..self.choices.len())
+            .map(|i| self.continuation(i))
+            .collect();
+        crate::tasks::Example {
+            prompt: self.prompt(),
+            answer: choices[self.answer].clone(),
+            choices,
+        }
+    }
+
     /// The question and its answer as one fine-tuning text.
     pub fn finetune_text(&self) -> String {
         format!("{}{}\n", self.prompt(), self.continuation(self.answer))

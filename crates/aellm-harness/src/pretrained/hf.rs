@@ -1,11 +1,12 @@
 //! Hugging Face folders: `config.json` (llama, mistral, qwen2), one or many
 //! `*.safetensors` (with `model.safetensors.index.json`), `tokenizer.json`.
 
-use super::arch::{Architecture, Family, Llama3Scaling};
+use super::arch::{Architecture, Family};
 use super::checkpoint::{Format, Pretrained, StoredPrecision};
 use super::error::{PretrainedError, Result};
 use super::tokenizer::TextTokenizer;
 use super::{memory, names};
+use crate::model::RopeScaling;
 use candle_core::{DType, Device, Tensor};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
@@ -85,7 +86,7 @@ impl HfConfig {
 }
 
 /// `rope_scaling`: absent, null, or Llama-3's; anything else is refused.
-fn rope_scaling(v: Option<&serde_json::Value>, path: &Path) -> Result<Option<Llama3Scaling>> {
+fn rope_scaling(v: Option<&serde_json::Value>, path: &Path) -> Result<Option<RopeScaling>> {
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(None);
     };
@@ -97,9 +98,11 @@ fn rope_scaling(v: Option<&serde_json::Value>, path: &Path) -> Result<Option<Lla
         let why = format!("rope_scaling of type {kind:?}; only `llama3` is supported");
         return Err(PretrainedError::field(path, "rope_scaling", why));
     }
-    serde_json::from_value(v.clone())
-        .map(Some)
-        .map_err(|e| PretrainedError::field(path, "rope_scaling", e.to_string()))
+    let s: RopeScaling = serde_json::from_value(v.clone())
+        .map_err(|e| PretrainedError::field(path, "rope_scaling", e.to_string()))?;
+    s.check()
+        .map_err(|why| PretrainedError::field(path, "rope_scaling", why))?;
+    Ok(Some(s))
 }
 
 /// Reads a Hugging Face folder into dense f32 weights on `device`.

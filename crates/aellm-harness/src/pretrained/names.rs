@@ -2,37 +2,89 @@
 //! harness's names of record for a loaded checkpoint) and their GGUF
 //! spellings, in one table.
 
-/// Whole-model tensors: (GGUF name, Hugging Face name).
-const GLOBAL: [(&str, &str); 3] = [
-    ("token_embd.weight", "model.embed_tokens.weight"),
-    ("output_norm.weight", "model.norm.weight"),
-    ("output.weight", "lm_head.weight"),
+/// A tensor of a Llama-family checkpoint, by meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HfTensor {
+    /// The token embedding.
+    Embedding,
+    /// The final RMSNorm.
+    FinalNorm,
+    /// The LM head (absent when embeddings are tied).
+    LmHead,
+    /// A tensor of block `.0`.
+    Block(usize, Slot),
+}
+
+/// A tensor's place inside one block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    /// RMSNorm before attention.
+    AttnNorm,
+    /// Query projection weight.
+    Q,
+    /// Key projection weight.
+    K,
+    /// Value projection weight.
+    V,
+    /// Query bias (Qwen2).
+    QBias,
+    /// Key bias (Qwen2).
+    KBias,
+    /// Value bias (Qwen2).
+    VBias,
+    /// Output projection weight.
+    O,
+    /// RMSNorm before the FFN.
+    FfnNorm,
+    /// SwiGLU gate projection.
+    Gate,
+    /// SwiGLU up projection.
+    Up,
+    /// SwiGLU down projection.
+    Down,
+}
+
+/// Whole-model tensors: (GGUF name, Hugging Face name, meaning).
+const GLOBAL: [(&str, &str, HfTensor); 3] = [
+    (
+        "token_embd.weight",
+        "model.embed_tokens.weight",
+        HfTensor::Embedding,
+    ),
+    (
+        "output_norm.weight",
+        "model.norm.weight",
+        HfTensor::FinalNorm,
+    ),
+    ("output.weight", "lm_head.weight", HfTensor::LmHead),
 ];
 
 /// Per-block tensors: (GGUF suffix after `blk.{i}.`, Hugging Face suffix
-/// after `model.layers.{i}.`).
-const BLOCK: [(&str, &str); 12] = [
-    ("attn_norm.weight", "input_layernorm.weight"),
-    ("attn_q.weight", "self_attn.q_proj.weight"),
-    ("attn_k.weight", "self_attn.k_proj.weight"),
-    ("attn_v.weight", "self_attn.v_proj.weight"),
-    ("attn_q.bias", "self_attn.q_proj.bias"),
-    ("attn_k.bias", "self_attn.k_proj.bias"),
-    ("attn_v.bias", "self_attn.v_proj.bias"),
-    ("attn_output.weight", "self_attn.o_proj.weight"),
-    ("ffn_norm.weight", "post_attention_layernorm.weight"),
-    ("ffn_gate.weight", "mlp.gate_proj.weight"),
-    ("ffn_up.weight", "mlp.up_proj.weight"),
-    ("ffn_down.weight", "mlp.down_proj.weight"),
+/// after `model.layers.{i}.`, place).
+const BLOCK: [(&str, &str, Slot); 12] = [
+    ("attn_norm.weight", "input_layernorm.weight", Slot::AttnNorm),
+    ("attn_q.weight", "self_attn.q_proj.weight", Slot::Q),
+    ("attn_k.weight", "self_attn.k_proj.weight", Slot::K),
+    ("attn_v.weight", "self_attn.v_proj.weight", Slot::V),
+    ("attn_q.bias", "self_attn.q_proj.bias", Slot::QBias),
+    ("attn_k.bias", "self_attn.k_proj.bias", Slot::KBias),
+    ("attn_v.bias", "self_attn.v_proj.bias", Slot::VBias),
+    ("attn_output.weight", "self_attn.o_proj.weight", Slot::O),
+    (
+        "ffn_norm.weight",
+        "post_attention_layernorm.weight",
+        Slot::FfnNorm,
+    ),
+    ("ffn_gate.weight", "mlp.gate_proj.weight", Slot::Gate),
+    ("ffn_up.weight", "mlp.up_proj.weight", Slot::Up),
+    ("ffn_down.weight", "mlp.down_proj.weight", Slot::Down),
 ];
 
 const GGUF_BLOCK: &str = "blk.";
 const HF_BLOCK: &str = "model.layers.";
 
 /// The Hugging Face name of the LM head (absent when embeddings are tied).
-pub const LM_HEAD: &str = "lm_head.weight";
-/// The Hugging Face name of the token embedding.
-pub const EMBEDDING: &str = "model.embed_tokens.weight";
+pub const LM_HEAD: &str = GLOBAL[2].1;
 
 /// Which projection a tensor belongs to, for layout conversions that
 /// concern only some of them.
@@ -53,6 +105,16 @@ fn block_of<'a>(name: &'a str, prefix: &str) -> Option<(usize, &'a str)> {
     Some((i.parse().ok()?, suffix))
 }
 
+/// The meaning of Hugging Face tensor `hf`, or `None` outside the table.
+pub fn parse_hf(hf: &str) -> Option<HfTensor> {
+    if let Some((_, _, t)) = GLOBAL.iter().find(|(_, h, _)| *h == hf) {
+        return Some(*t);
+    }
+    let (i, suffix) = block_of(hf, HF_BLOCK)?;
+    let (_, _, slot) = BLOCK.iter().find(|(_, h, _)| *h == suffix)?;
+    Some(HfTensor::Block(i, *slot))
+}
+
 /// The Hugging Face name of GGUF tensor `gguf`, or `None` if the table has no such tensor.
 ///
 /// ```
@@ -61,31 +123,35 @@ fn block_of<'a>(name: &'a str, prefix: &str) -> Option<(usize, &'a str)> {
 /// assert_eq!(gguf_name("model.norm.weight").unwrap(), "output_norm.weight");
 /// ```
 pub fn hf_name(gguf: &str) -> Option<String> {
-    if let Some((_, hf)) = GLOBAL.iter().find(|(g, _)| *g == gguf) {
+    if let Some((_, hf, _)) = GLOBAL.iter().find(|(g, _, _)| *g == gguf) {
         return Some(hf.to_string());
     }
     let (i, suffix) = block_of(gguf, GGUF_BLOCK)?;
-    let (_, hf) = BLOCK.iter().find(|(g, _)| *g == suffix)?;
+    let (_, hf, _) = BLOCK.iter().find(|(g, _, _)| *g == suffix)?;
     Some(format!("{HF_BLOCK}{i}.{hf}"))
 }
 
 /// The GGUF name of Hugging Face tensor `hf`, or `None` if the table has no such tensor.
 pub fn gguf_name(hf: &str) -> Option<String> {
-    if let Some((g, _)) = GLOBAL.iter().find(|(_, h)| *h == hf) {
+    if let Some((g, _, _)) = GLOBAL.iter().find(|(_, h, _)| *h == hf) {
         return Some(g.to_string());
     }
     let (i, suffix) = block_of(hf, HF_BLOCK)?;
-    let (g, _) = BLOCK.iter().find(|(_, h)| *h == suffix)?;
+    let (g, _, _) = BLOCK.iter().find(|(_, h, _)| *h == suffix)?;
     Some(format!("{GGUF_BLOCK}{i}.{g}"))
 }
 
 /// The role of a Hugging Face tensor name.
 pub fn role(hf: &str) -> Role {
-    match block_of(hf, HF_BLOCK).map(|(_, s)| s) {
-        Some(s) if s.starts_with("self_attn.q_proj.") => Role::Query,
-        Some(s) if s.starts_with("self_attn.k_proj.") => Role::Key,
+    match parse_hf(hf) {
+        Some(HfTensor::Block(_, Slot::Q | Slot::QBias)) => Role::Query,
+        Some(HfTensor::Block(_, Slot::K | Slot::KBias)) => Role::Key,
         _ => Role::Other,
     }
+}
+
+fn is_bias(slot: Slot) -> bool {
+    matches!(slot, Slot::QBias | Slot::KBias | Slot::VBias)
 }
 
 /// Every Hugging Face tensor a Llama-family checkpoint of `layers` blocks
@@ -93,12 +159,12 @@ pub fn role(hf: &str) -> Role {
 pub fn required(layers: usize, qkv_bias: bool, tied: bool) -> Vec<String> {
     let mut out: Vec<String> = GLOBAL
         .iter()
-        .map(|(_, h)| h.to_string())
-        .filter(|h| !(tied && h == LM_HEAD))
+        .filter(|(_, _, t)| !(tied && *t == HfTensor::LmHead))
+        .map(|(_, h, _)| h.to_string())
         .collect();
     for i in 0..layers {
-        for (_, h) in BLOCK {
-            if qkv_bias || !h.ends_with(".bias") {
+        for (_, h, slot) in BLOCK {
+            if qkv_bias || !is_bias(slot) {
                 out.push(format!("{HF_BLOCK}{i}.{h}"));
             }
         }
@@ -114,25 +180,19 @@ pub fn expected_shape(hf: &str, arch: &super::Architecture) -> Option<Vec<usize>
         arch.heads * arch.head_dim,
         arch.kv_heads * arch.head_dim,
     );
-    let global = match hf {
-        EMBEDDING | LM_HEAD => Some(vec![arch.vocab, h]),
-        "model.norm.weight" => Some(vec![h]),
-        _ => None,
-    };
-    if global.is_some() {
-        return global;
-    }
-    let (_, suffix) = block_of(hf, HF_BLOCK)?;
-    let shape = match suffix {
-        "input_layernorm.weight" | "post_attention_layernorm.weight" => vec![h],
-        "self_attn.q_proj.weight" => vec![q, h],
-        "self_attn.k_proj.weight" | "self_attn.v_proj.weight" => vec![kv, h],
-        "self_attn.q_proj.bias" => vec![q],
-        "self_attn.k_proj.bias" | "self_attn.v_proj.bias" => vec![kv],
-        "self_attn.o_proj.weight" => vec![h, q],
-        "mlp.gate_proj.weight" | "mlp.up_proj.weight" => vec![arch.ffn, h],
-        "mlp.down_proj.weight" => vec![h, arch.ffn],
-        _ => return None,
+    let shape = match parse_hf(hf)? {
+        HfTensor::Embedding | HfTensor::LmHead => vec![arch.vocab, h],
+        HfTensor::FinalNorm => vec![h],
+        HfTensor::Block(_, slot) => match slot {
+            Slot::AttnNorm | Slot::FfnNorm => vec![h],
+            Slot::Q => vec![q, h],
+            Slot::K | Slot::V => vec![kv, h],
+            Slot::QBias => vec![q],
+            Slot::KBias | Slot::VBias => vec![kv],
+            Slot::O => vec![h, q],
+            Slot::Gate | Slot::Up => vec![arch.ffn, h],
+            Slot::Down => vec![h, arch.ffn],
+        },
     };
     Some(shape)
 }

@@ -187,3 +187,28 @@ fn strings(md: &HashMap<String, Value>, key: &str, path: &Path) -> Result<Vec<St
         .map(|s| s.to_string().cloned().map_err(|e| bad(e.to_string())))
         .collect()
 }
+
+/// The harness's tasks and metrics read text through this.
+impl crate::tasks::Vocabulary for TextTokenizer {
+    fn vocab(&self) -> usize {
+        self.vocab_size()
+    }
+
+    fn encode(&self, text: &str) -> crate::Result<Vec<u32>> {
+        Ok(TextTokenizer::encode(self, text)?)
+    }
+
+    fn decode(&self, ids: &[u32]) -> String {
+        TextTokenizer::decode(self, ids).unwrap_or_default()
+    }
+
+    /// The end-of-sequence token (0 when the checkpoint names none).
+    fn end(&self) -> u32 {
+        self.eos.unwrap_or(0)
+    }
+
+    /// The end-of-sequence token: padded positions are never scored.
+    fn pad(&self) -> u32 {
+        self.end()
+    }
+}

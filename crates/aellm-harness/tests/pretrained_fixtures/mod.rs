@@ -245,3 +245,9 @@ pub fn max_abs(t: &Tensor) -> f32 {
 pub fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
     max_abs(&(a - b).unwrap())
 }
+
+/// Panics unless `a` and `b` differ by less than `tol` everywhere.
+pub fn assert_close(a: &Tensor, b: &Tensor, tol: f32) {
+    let d = max_diff(a, b);
+    assert!(d < tol, "largest difference {d} >= {tol}");
+}
