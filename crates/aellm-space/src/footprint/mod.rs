@@ -142,7 +142,7 @@ impl Footprint {
         let embedding = if o.quantize_embeddings {
             matrix_bytes(s.hidden, s.vocab, p, o)
         } else {
-            (s.vocab * s.hidden) as f64 * o.float_bytes
+            (s.vocab * s.hidden) as f64 * o.embedding_bytes.unwrap_or(o.float_bytes)
         };
         embedding + rest as f64 * o.float_bytes
     }

@@ -67,6 +67,10 @@ pub struct FootprintOptions {
     /// Whether the token-embedding table is stored at the linears'
     /// precision too (GGUF files quantize it; GPTQ and AWQ do not).
     pub quantize_embeddings: bool,
+    /// Bytes of an embedding-table element when the table is not quantized
+    /// and is stored at another width than `float_bytes` (the harness serves
+    /// an f16 table beside f32 norms); `None`: `float_bytes`.
+    pub embedding_bytes: Option<f64>,
     /// Width of MLA's decoupled RoPE key as a fraction of the head width.
     pub mla_rope_fraction: f64,
     /// How a dense checkpoint's FFN becomes experts.
@@ -104,6 +108,7 @@ impl Default for FootprintOptions {
             fp8_scale_bytes: 4.0,
             quantize_lm_head: false,
             quantize_embeddings: false,
+            embedding_bytes: None,
             mla_rope_fraction: 0.5,
             expert_width: ExpertWidth::Split,
             adapter_targets: AdapterTargets::default(),

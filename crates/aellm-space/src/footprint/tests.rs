@@ -184,6 +184,22 @@ fn adapters_and_optimizer_state_by_hand() {
 }
 
 #[test]
+fn an_embedding_table_of_its_own_width_changes_only_the_table() {
+    let m = presets::model("llama-2-7b").unwrap();
+    let c = Configuration::default();
+    let at = |embedding_bytes| {
+        let o = FootprintOptions {
+            embedding_bytes,
+            ..Default::default()
+        };
+        Footprint::new(&m, &c, o).unwrap().weight_bytes()
+    };
+    // Llama-2-7B's table: 32,000 x 4,096 elements, 2 bytes each by default.
+    assert_eq!(at(Some(4.0)) - at(None), 32_000.0 * 4_096.0 * 2.0);
+    assert_eq!(at(Some(2.0)), at(None));
+}
+
+#[test]
 fn invalid_configurations_are_errors_not_panics() {
     let mut c = Configuration::default();
     c.architecture.attention = Attention::Gqa { kv_groups: 0 };
