@@ -80,7 +80,13 @@ fn moefication_with_every_expert_and_upcycling_start_as_the_dense_model() {
         0,
     )
     .unwrap();
-    assert!(e8.ffn_macs_per_token() * 4 <= c8.ffn_macs_per_token());
+    let FfnConfig::Moe {
+        top_k, expert_ffn, ..
+    } = e8.ffn_kind
+    else {
+        panic!("to_moe gave a dense FFN: {:?}", e8.ffn_kind)
+    };
+    assert_eq!(top_k * expert_ffn * 8, c8.ffn);
     assert!(to_moe(&cfg, &w, 3, 1, MoeConversion::Moefication, 0).is_err());
 }
 

@@ -1,10 +1,13 @@
 //! [`HarnessEvaluator`]: the [`Evaluator`] that measures configurations for real.
 
+mod figures;
+mod footprint;
 mod machine;
 mod options;
 mod pipeline;
 mod store;
 
+pub use footprint::{footprint, footprint_options};
 pub use machine::{
     TINY_MODEL, cores, default_task, model_spec, space_for, this_machine, tiny_model,
 };

@@ -1,14 +1,20 @@
-//! One evaluation, stage by stage.
+//! One evaluation, stage by stage: the cached base, the architecture
+//! conversion and a short fine-tune, the inference stage (KV-cache layout,
+//! calibration, quantization), then the measurements. The figures each
+//! stage reports are built in `figures`.
 
-use super::HarnessEvaluator;
+use super::figures;
+use super::footprint::footprint;
+use super::{HarnessEvaluator, HarnessOptions};
+use crate::base::BaseRecipe;
 use crate::checkpoint::Weights;
 use crate::convert;
 use crate::error::{HarnessError, Result};
-use crate::finetune::{FinetuneReport, finetune};
+use crate::finetune::finetune;
 use crate::metrics::{self, EnergyMeter, accuracy};
-use crate::model::{AttentionConfig, CachePrecision, FfnConfig, ModelConfig, Transformer};
+use crate::model::{CachePrecision, ModelConfig, Transformer};
 use crate::quant::{self, QuantSpec};
-use crate::tasks::{TaskFamily, Tokenizer, batch};
+use crate::tasks::{Task, TaskFamily, Tokenizer, batch};
 use aellm_space::{Attention, Configuration, Figure, Measurement, Moe, Scenario};
 use candle_core::DType;
 use candle_nn::VarBuilder;
@@ -17,7 +23,7 @@ use std::time::Instant;
 
 /// The architecture stage applied to the base checkpoint.
 pub(crate) fn convert_architecture(
-    e: &HarnessEvaluator,
+    o: &HarnessOptions,
     base: &ModelConfig,
     w: &Weights,
     c: &Configuration,
@@ -33,8 +39,7 @@ pub(crate) fn convert_architecture(
                     "MLA splits each head into a RoPE and a position-free part: heads of width {d} are too narrow (need >= 4)"
                 )));
             }
-            let rope =
-                (((d as f64 * e.options.mla_rope_fraction) as usize) / 2 * 2).clamp(2, d - 2);
+            let rope = (((d as f64 * o.mla_rope_fraction) as usize) / 2 * 2).clamp(2, d - 2);
             convert::to_mla(base, w, latent_dim as usize, rope)?
         }
     };
@@ -45,75 +50,20 @@ pub(crate) fn convert_architecture(
             &w,
             experts as usize,
             top_k as usize,
-            e.options.moe_conversion,
-            e.options.base.init_seed + 1,
+            o.moe_conversion,
+            o.base.init_seed + 1,
         ),
     }
 }
 
-/// Bytes of activations a prefill of `p` tokens holds at its widest: the
-/// residual stream and norms, one layer's attention scores and
-/// probabilities, the FFN's hidden, and the logits (f32).
-fn activation_estimate(cfg: &ModelConfig, p: usize) -> usize {
-    let ffn = match cfg.ffn_kind {
-        FfnConfig::Dense => cfg.ffn,
-        FfnConfig::Moe {
-            top_k, expert_ffn, ..
-        } => top_k * expert_ffn,
-    };
-    4 * (p * (4 * cfg.hidden + 3 * ffn + cfg.vocab) + 2 * cfg.heads * p * p)
-}
-
-/// The fine-tuning stage's figures: losses and what it cost.
-fn finetune_figures(extra: &mut BTreeMap<String, Figure>, ft: &FinetuneReport) {
-    let c = &ft.cost;
-    let mut put = |k: &str, f: Figure| {
-        extra.insert(k.into(), f);
-    };
-    put("finetune_loss_first", Figure::measured(ft.train.first_loss));
-    put("finetune_loss_last", Figure::measured(ft.train.last_loss));
-    let trainable = Figure::measured(c.trainable_parameters as f64).with_how(format!(
-        "elements of the variables AdamW updates ({}; {} adapted layers)",
-        ft.method,
-        ft.adapted.len()
-    ));
-    put("finetune_trainable_parameters", trainable);
-    put(
-        "finetune_optimizer_state_bytes",
-        Figure::measured(c.optimizer_state_bytes as f64).with_how(
-            "computed from the trainable elements: candle's AdamW holds two f32 moments each",
-        ),
-    );
-    put(
-        "finetune_weight_bytes",
-        Figure::measured(c.weight_bytes as f64).with_how(
-            "bytes of the weights the model holds while training (frozen base in its \
-             storage format, NF4 for QLoRA, plus adapters)",
-        ),
-    );
-    put(
-        "finetune_peak_bytes",
-        if c.peak_measured {
-            Figure::measured(c.peak_bytes as f64).with_how(
-                "weights as held while training (tensor bytes) + counting-allocator \
-                 high-water mark over the training loop (gradients, AdamW moments, activations)",
-            )
-        } else {
-            Figure::estimated(
-                c.peak_bytes as f64,
-                "weights as held + a gradient and two AdamW moments per trainable element \
-                 (f32), activations not included (install aellm_harness::CountingAllocator \
-                 on a CPU to measure)",
-            )
-        },
-    );
-    put(
-        "finetune_seconds_per_step",
-        Figure::measured(c.seconds_per_step).with_how(format!(
-            "training-loop wall-clock over {} steps",
-            ft.train.steps
-        )),
-    );
+/// The model the inference stage serves, with its shape and cache precision.
+pub(crate) struct Served {
+    /// The quantized model.
+    pub model: Transformer,
+    /// Its shape (after the KV-cache layout).
+    pub config: ModelConfig,
+    /// How its KV cache stores entries.
+    pub cache: CachePrecision,
 }
 
 impl HarnessEvaluator {
@@ -128,31 +78,95 @@ impl HarnessEvaluator {
         if let Some(t) = trained {
             extra.insert("base_pretrain_seconds".into(), Figure::measured(t));
         }
+        let (cfg, tuned) = self.train_stage(&recipe, &base_w, c, &task, &mut extra)?;
+        let served = self.inference_stage(cfg, tuned, c, &task, &mut extra)?;
 
-        // Architecture stage, then the short fine-tune that recovers accuracy.
+        // Accuracy on the test split, through the configuration's cache.
+        let n = o.test_examples.min(task.test.len());
+        let acc = accuracy::score(
+            &served.model,
+            &Tokenizer,
+            family,
+            &task.test[..n],
+            served.cache,
+        )?;
+
+        // Latency, energy, peak memory.
+        served.model.reset_routing_counters();
+        let meter = EnergyMeter::detect(o.watts_per_core);
+        let (p, out) = (s.task.prompt_tokens as usize, s.task.output_tokens as usize);
+        let lat =
+            metrics::latency::measure(&served.model, p, out, served.cache, o.latency, &meter)?;
+        let counts = footprint(o, &s.model, c)?;
+        let base_counts = footprint(
+            o,
+            &s.model,
+            &Configuration {
+                architecture: Default::default(),
+                ..*c
+            },
+        )?;
+        figures::structure(&mut extra, &served, &lat, &counts, &base_counts, (p, out));
+        extra.insert(
+            "evaluation_seconds".into(),
+            Figure::measured(start.elapsed().as_secs_f64()),
+        );
+        let m = Measurement {
+            accuracy: figures::accuracy(acc, n, family),
+            latency_ms: figures::latency(&lat, o.latency, p, out),
+            memory_gb: figures::memory(&served, &lat, p, self.device.is_cpu()),
+            energy_j: figures::energy(&lat, &meter),
+            extra,
+            evaluator: aellm_space::Evaluator::name(self),
+        };
+        m.check()
+            .map_err(|e| HarnessError::Numerical(format!("measurement out of range: {e}")))?;
+        Ok(m)
+    }
+
+    /// The architecture stage, then the short fine-tune that recovers accuracy.
+    fn train_stage(
+        &self,
+        recipe: &BaseRecipe,
+        base: &Weights,
+        c: &Configuration,
+        task: &Task,
+        extra: &mut BTreeMap<String, Figure>,
+    ) -> Result<(ModelConfig, Weights)> {
         let t = Instant::now();
-        let (cfg, w) = convert_architecture(self, &recipe.model, &base_w, c)?;
+        let (cfg, w) = convert_architecture(&self.options, &recipe.model, base, c)?;
         let (tuned, ft) = finetune(
             &c.fine_tuning,
             cfg,
             &w,
             &task.train,
-            &o.finetune,
+            &self.options.finetune,
             &self.device,
         )?;
-        drop(w);
         extra.insert(
             "finetune_seconds".into(),
             Figure::measured(t.elapsed().as_secs_f64()),
         );
-        finetune_figures(&mut extra, &ft);
+        figures::finetune(extra, &ft);
+        Ok((cfg, tuned))
+    }
 
-        // Inference stage: KV-cache layout, calibration, quantization.
+    /// The inference stage: KV-cache layout, calibration on training
+    /// examples, quantization.
+    fn inference_stage(
+        &self,
+        cfg: ModelConfig,
+        tuned: Weights,
+        c: &Configuration,
+        task: &Task,
+        extra: &mut BTreeMap<String, Figure>,
+    ) -> Result<Served> {
+        let o = &self.options;
         let t = Instant::now();
-        let (cfg, w, cache) = convert::kv_layout(&cfg, &tuned, c.inference.kv_cache)?;
+        let (config, w, cache) = convert::kv_layout(&cfg, &tuned, c.inference.kv_cache)?;
         drop(tuned);
-        let mut model =
-            Transformer::load(VarBuilder::from_tensors(w, DType::F32, &self.device), &cfg)?;
+        let vb = VarBuilder::from_tensors(w, DType::F32, &self.device);
+        let mut model = Transformer::load(vb, &config)?;
         let calib: Vec<_> = task
             .train
             .iter()
@@ -166,121 +180,14 @@ impl HarnessEvaluator {
         let mut spec = QuantSpec::new(c.inference.weights, c.inference.method);
         spec.group_size = o.group_size;
         quant::quantize_model(&mut model, &rec, &spec)?;
-        drop(rec);
         extra.insert(
             "quantize_seconds".into(),
             Figure::measured(t.elapsed().as_secs_f64()),
         );
-
-        // Accuracy on the test split, through the configuration's cache.
-        let n = o.test_examples.min(task.test.len());
-        let acc = accuracy::score(&model, &Tokenizer, family, &task.test[..n], cache)?;
-
-        // Latency, energy, peak memory.
-        model.reset_routing_counters();
-        let meter = EnergyMeter::detect(o.watts_per_core);
-        let (p, out) = (s.task.prompt_tokens as usize, s.task.output_tokens as usize);
-        let lat = metrics::latency::measure(&model, p, out, cache, o.latency, &meter)?;
-        let weight_bytes = model.weight_bytes();
-        // The counting allocator sees host memory only: on a GPU the figure is an estimate.
-        let host_peak = lat.peak_run_bytes.filter(|_| self.device.is_cpu());
-        let memory = match host_peak {
-            Some(run) => Figure::measured((weight_bytes + run) as f64 / 1e9).with_how(
-                "weights: bytes of the tensors the model holds; KV cache and activations: \
-                 counting-allocator high-water mark during prefill + decode",
-            ),
-            None => Figure::estimated(
-                (weight_bytes + lat.kv_cache_bytes + activation_estimate(&cfg, p)) as f64 / 1e9,
-                "weights + KV cache bytes + an activation estimate from the layer shapes \
-                 (install aellm_harness::CountingAllocator on a CPU to measure; candle exposes no CUDA pool high-water mark)",
-            ),
-        };
-        let energy = Figure {
-            value: lat.energy_j,
-            provenance: meter.provenance(),
-            std: None,
-            how: Some(meter.how()),
-        };
-
-        extra.insert(
-            "kv_cache_bytes".into(),
-            Figure::measured(lat.kv_cache_bytes as f64)
-                .with_how(format!("bytes the KV cache holds after {p} + {out} tokens")),
-        );
-        extra.insert(
-            "weight_bytes".into(),
-            Figure::measured(weight_bytes as f64)
-                .with_how("bytes of every weight tensor, every expert included"),
-        );
-        let h = cfg.hidden as f64;
-        let (macs, how) = match cfg.ffn_kind {
-            FfnConfig::Dense => (
-                cfg.ffn_macs_per_token() as f64,
-                "every token runs the dense FFN".to_string(),
-            ),
-            FfnConfig::Moe {
-                experts,
-                expert_ffn,
-                ..
-            } => {
-                let ept = model.measured_experts_per_token().unwrap_or(0.0);
-                extra.insert("experts_per_token".into(), Figure::measured(ept));
-                (
-                    ept * 3.0 * h * expert_ffn as f64 + h * experts as f64,
-                    format!(
-                        "{ept:.2} routed experts per token (counted) x 3 x {h} x {expert_ffn} + router"
-                    ),
-                )
-            }
-        };
-        extra.insert(
-            "ffn_macs_per_token".into(),
-            Figure::measured(macs * cfg.layers as f64)
-                .with_how(format!("{how}, per layer, times {} layers", cfg.layers)),
-        );
-        extra.insert(
-            "dense_ffn_macs_per_token".into(),
-            Figure::estimated(
-                (3 * cfg.hidden * recipe.model.ffn * cfg.layers) as f64,
-                "the base model's dense FFN, from its shape",
-            ),
-        );
-        extra.insert(
-            "parameters".into(),
-            Figure::measured(cfg.parameters() as f64),
-        );
-        extra.insert(
-            "kv_heads".into(),
-            Figure::measured(match cfg.attention {
-                AttentionConfig::Standard { kv_heads } => kv_heads as f64,
-                AttentionConfig::Latent { .. } => 0.0,
-            }),
-        );
-        extra.insert(
-            "evaluation_seconds".into(),
-            Figure::measured(start.elapsed().as_secs_f64()),
-        );
-        if cache == CachePrecision::Int8 {
-            extra.insert("kv_cache_int8".into(), Figure::measured(1.0));
-        }
-
-        let m = Measurement {
-            accuracy: Figure::measured(acc).with_how(format!(
-                "{:?} on {n} test examples of the synthetic {} task",
-                family.metric(),
-                family.name()
-            )),
-            latency_ms: Figure::measured(lat.median_ms).with_std(lat.std_ms).with_how(format!(
-                "median of {} runs after {} warm-ups: prefill {p} + decode {out} tokens, batch 1",
-                o.latency.repeats, o.latency.warmups
-            )),
-            memory_gb: memory,
-            energy_j: energy,
-            extra,
-            evaluator: aellm_space::Evaluator::name(self),
-        };
-        m.check()
-            .map_err(|e| HarnessError::Numerical(format!("measurement out of range: {e}")))?;
-        Ok(m)
+        Ok(Served {
+            model,
+            config,
+            cache,
+        })
     }
 }

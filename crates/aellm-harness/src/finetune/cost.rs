@@ -4,19 +4,18 @@
 use super::train::TrainReport;
 use crate::metrics::CountingAllocator;
 use crate::model::Transformer;
+use aellm_space::footprint::ADAMW_STATE_BYTES_PER_ELEMENT;
 use candle_core::{Device, Var};
 use serde::{Deserialize, Serialize};
-
-/// Bytes AdamW keeps per trainable element: two f32 moments (candle's
-/// `AdamW` holds a first- and a second-moment variable per parameter).
-pub const ADAMW_STATE_BYTES_PER_ELEMENT: usize = 2 * 4;
 
 /// Fine-tuning cost figures.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FinetuneCost {
     /// Elements of the variables the optimizer updates.
     pub trainable_parameters: usize,
-    /// AdamW state, computed: [`ADAMW_STATE_BYTES_PER_ELEMENT`] per trainable element.
+    /// AdamW state, computed: two f32 moments per trainable element (candle's
+    /// `AdamW` holds a first- and a second-moment variable per parameter;
+    /// the count is [`aellm_space::footprint::ADAMW_STATE_BYTES_PER_ELEMENT`]).
     pub optimizer_state_bytes: usize,
     /// Bytes of the model's weights as held while training (frozen base in
     /// its storage format, adapters, or every variable for full fine-tuning).
@@ -52,7 +51,7 @@ impl Probe {
     }
 
     pub(crate) fn finish(self, train: &TrainReport) -> FinetuneCost {
-        let optimizer_state_bytes = self.trainable * ADAMW_STATE_BYTES_PER_ELEMENT;
+        let optimizer_state_bytes = self.trainable * ADAMW_STATE_BYTES_PER_ELEMENT as usize;
         let (peak_bytes, peak_measured) = match self.live_at_start {
             Some(live) => (
                 self.weight_bytes + CountingAllocator::peak().saturating_sub(live),

@@ -4,24 +4,9 @@ use super::train::TrainRecipe;
 use aellm_space::FineTuneMethod;
 use serde::{Deserialize, Serialize};
 
-/// Which linear layers get adapters (LoRA family).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdapterTargets {
-    /// Attention projections (q, k, v, o; MLA's projections).
-    pub attention: bool,
-    /// FFN projections (gate, up, down; every expert's).
-    pub ffn: bool,
-}
-
-impl Default for AdapterTargets {
-    /// Attention projections only, as Hu et al. (2022) do.
-    fn default() -> Self {
-        AdapterTargets {
-            attention: true,
-            ffn: false,
-        }
-    }
-}
+/// Which linear layers get adapters (LoRA family): the space's own type,
+/// so the footprint's adapter counts and the harness agree on the layers.
+pub use aellm_space::footprint::AdapterTargets;
 
 /// Peak learning rate of each adapter method (full fine-tuning uses the
 /// recipe's `lr`). Adapters start at `ΔW = 0` and hold few parameters, so

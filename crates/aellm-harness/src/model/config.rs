@@ -241,16 +241,4 @@ impl ModelConfig {
         };
         self.layers * (attn + bias + ffn + 2 * h) + self.vocab * h + head + h
     }
-
-    /// FFN multiply-adds per token in one layer: every expert a token is routed to.
-    pub fn ffn_macs_per_token(&self) -> usize {
-        match self.ffn_kind {
-            FfnConfig::Dense => 3 * self.hidden * self.ffn,
-            FfnConfig::Moe {
-                experts,
-                top_k,
-                expert_ffn,
-            } => top_k * 3 * self.hidden * expert_ffn + self.hidden * experts,
-        }
-    }
 }

@@ -202,6 +202,30 @@ pub fn quantize_group(
         .enumerate()
         .map(|(i, w)| Matrix::from_tensor(w, &format!("weights[{i}]")))
         .collect::<Result<Vec<_>, _>>()?;
+    let x = Matrix::from_tensor(calibration_inputs, "calibration_inputs")?;
+    let in_dim = check_group(&ws, &x, spec)?;
+    let method = spec.method;
+    tracing::debug!(
+        precision = %spec.precision,
+        method = ?method,
+        linears = ws.len(),
+        in_dim,
+        calibration_rows = x.rows,
+        "quantizing a group"
+    );
+
+    let (linears, input_scale) = quantize_weights(&ws, &x, spec, &device)?;
+    let input_scale = input_scale
+        .map(|s: Vec<f32>| Tensor::from_vec(s, in_dim, &Device::Cpu)?.to_device(&device))
+        .transpose()?;
+    Ok(QuantizedGroup {
+        linears,
+        input_scale,
+    })
+}
+
+/// Checks a group's weights and calibration inputs agree; returns the shared input width.
+fn check_group(ws: &[Matrix], x: &Matrix, spec: &QuantSpec) -> Result<usize, QuantError> {
     let in_dim = ws[0].cols;
     for (i, w) in ws.iter().enumerate() {
         if w.cols != in_dim {
@@ -219,7 +243,6 @@ pub fn quantize_group(
             });
         }
     }
-    let x = Matrix::from_tensor(calibration_inputs, "calibration_inputs")?;
     if x.cols != in_dim {
         return Err(QuantError::InDimMismatch {
             input: "calibration_inputs".into(),
@@ -233,41 +256,43 @@ pub fn quantize_group(
             group_size: spec.group_size,
         });
     }
-    let method = spec.method;
     if matches!(
-        method,
+        spec.method,
         Some(QuantMethod::Gptq | QuantMethod::Awq | QuantMethod::SmoothQuant)
     ) && x.rows == 0
     {
         return Err(QuantError::NoCalibration {
-            method: method.map(|m| m.to_string()).unwrap_or_default(),
+            method: spec.method.map(|m| m.to_string()).unwrap_or_default(),
         });
     }
-    tracing::debug!(
-        precision = %spec.precision,
-        method = ?method,
-        linears = ws.len(),
-        in_dim,
-        calibration_rows = x.rows,
-        "quantizing a group"
-    );
+    Ok(in_dim)
+}
 
+/// The quantized linears of a checked group, and the input scale AWQ and
+/// SmoothQuant ask the caller to divide by.
+fn quantize_weights(
+    ws: &[Matrix],
+    x: &Matrix,
+    spec: &QuantSpec,
+    device: &Device,
+) -> Result<(Vec<QuantizedLinear>, Option<Vec<f32>>), QuantError> {
+    let method = spec.method;
     let int_linears = |ints: Vec<grid::IntWeights>| -> Result<Vec<QuantizedLinear>, QuantError> {
         ints.iter()
-            .map(|iw| QuantizedLinear::from_int(iw, method, &device))
+            .map(|iw| QuantizedLinear::from_int(iw, method, device))
             .collect()
     };
-    let (linears, input_scale) = match (spec.precision, method) {
+    Ok(match (spec.precision, method) {
         (WeightPrecision::Fp16, _) => (
             ws.iter()
                 .enumerate()
-                .map(|(i, w)| QuantizedLinear::from_f16(w, &format!("weights[{i}]"), &device))
+                .map(|(i, w)| QuantizedLinear::from_f16(w, &format!("weights[{i}]"), device))
                 .collect::<Result<_, _>>()?,
             None,
         ),
         (WeightPrecision::Fp8, _) => (
             ws.iter()
-                .map(|w| QuantizedLinear::from_fp8(&fp8::quantize(w), &device))
+                .map(|w| QuantizedLinear::from_fp8(&fp8::quantize(w), device))
                 .collect::<Result<_, _>>()?,
             None,
         ),
@@ -279,11 +304,11 @@ pub fn quantize_group(
             };
             match m {
                 QuantMethod::Rtn => (
-                    int_linears(rtn::quantize_all(&ws, None, bits, spec.group_size)?)?,
+                    int_linears(rtn::quantize_all(ws, None, bits, spec.group_size)?)?,
                     None,
                 ),
                 QuantMethod::Gptq => {
-                    let h = gptq::Hessian::from_inputs(&x, spec.gptq_damp)?;
+                    let h = gptq::Hessian::from_inputs(x, spec.gptq_damp)?;
                     let ints = ws
                         .iter()
                         .enumerate()
@@ -294,13 +319,13 @@ pub fn quantize_group(
                     (int_linears(ints)?, None)
                 }
                 QuantMethod::Awq => {
-                    let (ints, s) = awq::quantize(&ws, &x, bits, spec.group_size, spec.awq_grid)?;
+                    let (ints, s) = awq::quantize(ws, x, bits, spec.group_size, spec.awq_grid)?;
                     (int_linears(ints)?, Some(s))
                 }
                 QuantMethod::SmoothQuant => {
                     let (ints, s) = smoothquant::quantize(
-                        &ws,
-                        &x,
+                        ws,
+                        x,
                         bits,
                         spec.group_size,
                         spec.smoothquant_alpha,
@@ -315,13 +340,6 @@ pub fn quantize_group(
                 "{p} needs a quantization method"
             )));
         }
-    };
-    let input_scale = input_scale
-        .map(|s: Vec<f32>| Tensor::from_vec(s, in_dim, &Device::Cpu)?.to_device(&device))
-        .transpose()?;
-    Ok(QuantizedGroup {
-        linears,
-        input_scale,
     })
 }
 
