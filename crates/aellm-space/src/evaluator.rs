@@ -1,6 +1,6 @@
 //! The `Evaluator` trait: how a configuration gets its figures.
 
-use crate::{Configuration, Measurement, Scenario};
+use crate::{Configuration, Measurement, ModelSpec, Scenario};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -29,6 +29,25 @@ pub enum EvalError {
         /// What went wrong.
         reason: String,
     },
+}
+
+impl EvalError {
+    /// `Ok` when `configuration` is valid for `model`, otherwise
+    /// [`EvalError::Invalid`] naming every broken rule: the check
+    /// [`Evaluation::run`] makes, for evaluators called directly.
+    pub fn check_valid(configuration: &Configuration, model: &ModelSpec) -> Result<(), EvalError> {
+        let broken = configuration.validate_for(model);
+        if broken.is_empty() {
+            return Ok(());
+        }
+        Err(EvalError::Invalid {
+            reason: broken
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+    }
 }
 
 /// Measures (or estimates) one configuration in one scenario.
@@ -135,8 +154,7 @@ impl Evaluation {
         configuration: Configuration,
         scenario: &Scenario,
     ) -> Self {
-        let broken = configuration.validate_for(&scenario.model);
-        let outcome = if broken.is_empty() {
+        let outcome = EvalError::check_valid(&configuration, &scenario.model).and_then(|_| {
             evaluator.evaluate(&configuration, scenario).and_then(|m| {
                 m.check().map(|_| m).map_err(|reason| EvalError::Failed {
                     reason: format!(
@@ -145,15 +163,7 @@ impl Evaluation {
                     ),
                 })
             })
-        } else {
-            Err(EvalError::Invalid {
-                reason: broken
-                    .iter()
-                    .map(|v| v.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            })
-        };
+        });
         Evaluation {
             configuration,
             outcome,
