@@ -224,6 +224,53 @@ pub fn to_moe(
         for proj in FfnProj::ALL {
             out.remove(&p(proj));
         }
+        let split = ExpertSplit {
+            layer: i,
+            experts,
+            expert_ffn,
+            how,
+            down_scale,
+        };
+        let centroids = split.experts(&mut out, [gate, up, down])?;
+        let router = match how {
+            MoeConversion::Moefication => (Tensor::stack(&centroids, 0)? * 0.1)?,
+            MoeConversion::Upcycling => {
+                let normal =
+                    Normal::new(0f32, 0.02).map_err(|e| HarnessError::Invalid(e.to_string()))?;
+                let v: Vec<f32> = (0..experts * cfg.hidden)
+                    .map(|_| normal.sample(&mut rng))
+                    .collect();
+                Tensor::from_vec(v, (experts, cfg.hidden), gate.device())?
+            }
+        };
+        out.insert(
+            TensorName::Router { layer: i }.to_string(),
+            router.contiguous()?,
+        );
+    }
+    Ok((c, out))
+}
+
+/// How one layer's dense FFN is cut into experts.
+struct ExpertSplit {
+    layer: usize,
+    experts: usize,
+    expert_ffn: usize,
+    how: MoeConversion,
+    down_scale: f64,
+}
+
+impl ExpertSplit {
+    /// Inserts every expert's weights into `out`; returns each expert's
+    /// mean gate row (MoEfication's parameter-centre router).
+    fn experts(&self, out: &mut Weights, [gate, up, down]: [&Tensor; 3]) -> Result<Vec<Tensor>> {
+        let (i, experts, expert_ffn, how, down_scale) = (
+            self.layer,
+            self.experts,
+            self.expert_ffn,
+            self.how,
+            self.down_scale,
+        );
         let mut centroids = Vec::new();
         for e in 0..experts {
             let q = |proj| {
@@ -248,23 +295,8 @@ pub fn to_moe(
             out.insert(q(FfnProj::Up), u.contiguous()?);
             out.insert(q(FfnProj::Down), (dn * down_scale)?.contiguous()?);
         }
-        let router = match how {
-            MoeConversion::Moefication => (Tensor::stack(&centroids, 0)? * 0.1)?,
-            MoeConversion::Upcycling => {
-                let normal =
-                    Normal::new(0f32, 0.02).map_err(|e| HarnessError::Invalid(e.to_string()))?;
-                let v: Vec<f32> = (0..experts * cfg.hidden)
-                    .map(|_| normal.sample(&mut rng))
-                    .collect();
-                Tensor::from_vec(v, (experts, cfg.hidden), gate.device())?
-            }
-        };
-        out.insert(
-            TensorName::Router { layer: i }.to_string(),
-            router.contiguous()?,
-        );
+        Ok(centroids)
     }
-    Ok((c, out))
 }
 
 #[cfg(test)]

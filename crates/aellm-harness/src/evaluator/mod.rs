@@ -186,15 +186,7 @@ impl Evaluator for HarnessEvaluator {
     }
 
     fn evaluate(&self, c: &Configuration, s: &Scenario) -> Result<Measurement, EvalError> {
-        let broken = c.validate_for(&s.model);
-        if !broken.is_empty() {
-            let reason = broken
-                .iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join("; ");
-            return Err(EvalError::Invalid { reason });
-        }
+        EvalError::check_valid(c, &s.model)?;
         let key = self.store_key(c, s);
         let store = self.store();
         if let Some(hit) = store.as_ref().and_then(|st| st.get(&key)) {

@@ -110,36 +110,11 @@ pub fn train_vars(
             ..Default::default()
         },
     )?;
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(recipe.seed);
-    let mut orders: Vec<Vec<usize>> = sources
-        .iter()
-        .map(|d| {
-            let mut o: Vec<usize> = (0..d.len()).collect();
-            o.shuffle(&mut rng);
-            o
-        })
-        .collect();
-    let mut cursors = vec![0usize; sources.len()];
+    let mut sampler = Sampler::new(sources, recipe.seed);
     let mut losses = Vec::with_capacity(recipe.steps);
-    let warm = (recipe.steps / 10).max(1);
     for step in 0..recipe.steps {
-        let lr = if step < warm {
-            recipe.lr * (step + 1) as f64 / warm as f64
-        } else {
-            let p = (step - warm) as f64 / (recipe.steps - warm).max(1) as f64;
-            recipe.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
-        };
-        opt.set_learning_rate(lr);
-        let src = step % sources.len();
-        let mut picked = Vec::with_capacity(recipe.batch);
-        for _ in 0..recipe.batch {
-            if cursors[src] == orders[src].len() {
-                orders[src].shuffle(&mut rng);
-                cursors[src] = 0;
-            }
-            picked.push(&sources[src][orders[src][cursors[src]]]);
-            cursors[src] += 1;
-        }
+        opt.set_learning_rate(recipe.lr_at(step));
+        let picked = sampler.next_batch(step % sources.len(), recipe.batch);
         let b = batch(&picked, &device)?;
         let out = model.forward(&b.input, None, None)?;
         let task = masked_loss(&out.logits, &b.target, &b.mask)?;
@@ -156,18 +131,87 @@ pub fn train_vars(
         };
         opt.backward_step(&loss)?;
     }
-    let tenth = (losses.len() / 10).max(1);
-    let mean = |s: &[f64]| {
-        if s.is_empty() {
-            f64::NAN
+    Ok(TrainReport::from_losses(
+        recipe.steps,
+        &losses,
+        start.elapsed().as_secs_f64(),
+    ))
+}
+
+impl TrainRecipe {
+    /// The learning rate at `step`: linear warm-up over the first tenth,
+    /// then a cosine decay to a tenth of the peak.
+    pub fn lr_at(&self, step: usize) -> f64 {
+        let warm = (self.steps / 10).max(1);
+        if step < warm {
+            self.lr * (step + 1) as f64 / warm as f64
         } else {
-            s.iter().sum::<f64>() / s.len() as f64
+            let p = (step - warm) as f64 / (self.steps - warm).max(1) as f64;
+            self.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * p).cos()))
         }
-    };
-    Ok(TrainReport {
-        steps: recipe.steps,
-        first_loss: mean(&losses[..tenth.min(losses.len())]),
-        last_loss: mean(&losses[losses.len().saturating_sub(tenth)..]),
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    }
+}
+
+impl TrainReport {
+    /// The report of `steps` steps: the mean loss of the first and of the
+    /// last tenth of `losses`.
+    fn from_losses(steps: usize, losses: &[f64], seconds: f64) -> Self {
+        let tenth = (losses.len() / 10).max(1);
+        let mean = |s: &[f64]| {
+            if s.is_empty() {
+                f64::NAN
+            } else {
+                s.iter().sum::<f64>() / s.len() as f64
+            }
+        };
+        TrainReport {
+            steps,
+            first_loss: mean(&losses[..tenth.min(losses.len())]),
+            last_loss: mean(&losses[losses.len().saturating_sub(tenth)..]),
+            seconds,
+        }
+    }
+}
+
+/// Draws batches from each source in a seeded shuffled order, reshuffling
+/// a source when it runs out.
+struct Sampler<'a> {
+    sources: &'a [&'a [Example]],
+    orders: Vec<Vec<usize>>,
+    cursors: Vec<usize>,
+    rng: rand_chacha::ChaCha8Rng,
+}
+
+impl<'a> Sampler<'a> {
+    fn new(sources: &'a [&'a [Example]], seed: u64) -> Self {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let orders = sources
+            .iter()
+            .map(|d| {
+                let mut o: Vec<usize> = (0..d.len()).collect();
+                o.shuffle(&mut rng);
+                o
+            })
+            .collect();
+        Sampler {
+            sources,
+            orders,
+            cursors: vec![0; sources.len()],
+            rng,
+        }
+    }
+
+    /// `n` examples of source `src`.
+    fn next_batch(&mut self, src: usize, n: usize) -> Vec<&'a Example> {
+        let mut picked = Vec::with_capacity(n);
+        for _ in 0..n {
+            if self.cursors[src] == self.orders[src].len() {
+                self.orders[src].shuffle(&mut self.rng);
+                self.cursors[src] = 0;
+            }
+            picked.push(&self.sources[src][self.orders[src][self.cursors[src]]]);
+            self.cursors[src] += 1;
+        }
+        picked
+    }
 }
