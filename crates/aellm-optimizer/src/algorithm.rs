@@ -9,7 +9,7 @@ use crate::predictor::Prediction;
 use crate::refinement::top_up;
 use crate::runner::Runner;
 use crate::search::{SearchRound, predicted_front};
-use crate::study::Study;
+use crate::study::{Study, StudySpec};
 use crate::surrogates::ObjectiveSurrogates;
 use crate::{AeLlmResult, OptimizerError, TerminationReason};
 use aellm_space::{Configuration, Evaluation, Evaluator, Objectives, Scenario, Space};
@@ -54,12 +54,26 @@ use std::time::Instant;
 pub struct AeLlm {
     /// Settings.
     pub params: AeLlmParams,
+    /// When set, evaluations are handed to workers through the study's
+    /// queue, and workers build the evaluator of this kind (e.g. `harness`).
+    pub workers: Option<String>,
 }
 
 impl AeLlm {
     /// An optimizer with these settings.
     pub fn new(params: AeLlmParams) -> Self {
-        AeLlm { params }
+        AeLlm {
+            params,
+            workers: None,
+        }
+    }
+
+    /// Hands every evaluation to workers through the study's queue; they
+    /// measure with the evaluator of kind `evaluator_kind` (a name the
+    /// workers' program can build, e.g. `harness`).
+    pub fn through_workers(mut self, evaluator_kind: impl Into<String>) -> Self {
+        self.workers = Some(evaluator_kind.into());
+        self
     }
 
     /// Runs the method on a scenario over a space, keeping every evaluation
@@ -78,7 +92,19 @@ impl AeLlm {
         let params = self.params.check()?;
         let space = Arc::new(space.for_model(&scenario.model));
         let deadline = params.max_time.map(|t| Instant::now() + t);
-        let runner = Runner::new(evaluator, study, scenario, observer, deadline);
+        let mut runner = Runner::new(evaluator, study, scenario, observer, deadline);
+        if let Some(kind) = &self.workers {
+            let q = study.as_queue().ok_or_else(|| OptimizerError::StudyUrl {
+                url: "(in-memory study)".into(),
+                reason: "workers need a study they can share".into(),
+            })?;
+            q.register(&StudySpec {
+                key: runner.key().clone(),
+                scenario: scenario.clone(),
+                evaluator_kind: kind.clone(),
+            })?;
+            runner = runner.through_queue(q);
+        }
         let mut state = RunState::new(&params);
         let ctx = Context {
             params: &params,

@@ -14,15 +14,38 @@ pub enum OptimizerError {
         /// What went wrong.
         message: String,
     },
-    /// A record in the store that does not parse (written by another version?).
-    #[error("study store {location}: record {id} is unreadable ({message}); open a new study file")]
-    Corrupt {
-        /// The database path or description.
+    /// A store another program wrote, or that is not a study: never
+    /// overwritten.
+    #[error(
+        "{location} is not an aellm study ({found}); give a new study path or URL, this one is left untouched"
+    )]
+    ForeignStudy {
+        /// The database path or URL.
         location: String,
-        /// Row id.
-        id: i64,
-        /// Parser message.
-        message: String,
+        /// What was found there.
+        found: String,
+    },
+    /// A study written by a newer aellm, whose schema this one does not know.
+    #[error(
+        "{location} has study schema version {version}, newer than the {supported} this aellm knows; use a newer aellm or a new study"
+    )]
+    NewerStudy {
+        /// The database path or URL.
+        location: String,
+        /// The store's version.
+        version: i64,
+        /// The newest version this program reads.
+        supported: i64,
+    },
+    /// A study URL that names no store this program has.
+    #[error(
+        "study `{url}`: {reason}; give a file path (e.g. study.sqlite) or postgres://user@host/db"
+    )]
+    StudyUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// An evaluator panicked instead of returning an `EvalError`.
     #[error(

@@ -31,6 +31,7 @@ pub mod scoring;
 pub mod search;
 pub mod study;
 pub mod surrogates;
+pub mod worker;
 
 pub use algorithm::AeLlm;
 pub use error::OptimizerError;

@@ -3,9 +3,9 @@
 
 use crate::OptimizerError;
 use crate::observer::PhaseObserver;
-use crate::study::{Study, StudyKey};
+use crate::study::{Queue, Study, StudyKey};
 use aellm_space::{Configuration, Evaluation, Evaluator, Scenario};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Measures configurations with an evaluator, through a study.
 pub struct Runner<'a> {
@@ -21,7 +21,11 @@ pub struct Runner<'a> {
     pub deadline: Option<Instant>,
     key: StudyKey,
     fresh: std::sync::atomic::AtomicUsize,
+    queue: Option<&'a dyn Queue>,
 }
+
+/// How often a runner that hands work to workers looks for their results.
+const POLL: Duration = Duration::from_millis(100);
 
 /// What a call to [`Runner::measure`] got.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +55,15 @@ impl<'a> Runner<'a> {
             deadline,
             key,
             fresh: Default::default(),
+            queue: None,
         }
+    }
+
+    /// Hands new evaluations to workers through `queue` (enqueue, then read
+    /// results as they arrive) instead of running the evaluator here.
+    pub fn through_queue(mut self, queue: &'a dyn Queue) -> Self {
+        self.queue = Some(queue);
+        self
     }
 
     /// The study key of this runner's scenario and evaluator.
@@ -91,6 +103,11 @@ impl<'a> Runner<'a> {
                 pending.push((i, *c));
             }
         }
+        if let Some(q) = self.queue {
+            out.out_of_time = self.wait_for_workers(q, &pending, &mut done, phase)?;
+            out.evaluations = done.into_iter().flatten().collect();
+            return Ok(out);
+        }
         for wave in pending.chunks(width) {
             if self.out_of_time() {
                 out.out_of_time = true;
@@ -124,6 +141,43 @@ impl<'a> Runner<'a> {
         // In the order asked for, less those the time budget cut.
         out.evaluations = done.into_iter().flatten().collect();
         Ok(out)
+    }
+
+    /// Enqueues `pending` and collects each result as a worker stores it;
+    /// `true` if the time budget ran out first (what is still queued stays
+    /// queued, for a resumed run to find).
+    fn wait_for_workers(
+        &self,
+        q: &dyn Queue,
+        pending: &[(usize, Configuration)],
+        done: &mut [Option<Evaluation>],
+        phase: &str,
+    ) -> Result<bool, OptimizerError> {
+        let configs: Vec<Configuration> = pending.iter().map(|(_, c)| *c).collect();
+        q.enqueue(&self.key, &configs, phase)?;
+        let mut left: Vec<(usize, Configuration)> = pending.to_vec();
+        while !left.is_empty() {
+            if self.out_of_time() {
+                return Ok(true);
+            }
+            let mut still = Vec::with_capacity(left.len());
+            for (i, c) in left {
+                match self.study.lookup(&self.key, &c)? {
+                    Some(r) => {
+                        self.fresh
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        self.observer.evaluated(&r.evaluation, false);
+                        done[i] = Some(r.evaluation);
+                    }
+                    None => still.push((i, c)),
+                }
+            }
+            left = still;
+            if !left.is_empty() {
+                std::thread::sleep(POLL);
+            }
+        }
+        Ok(false)
     }
 
     fn evaluate_and_record(

@@ -9,7 +9,6 @@ use std::sync::Mutex;
 #[derive(Default)]
 struct Inner {
     records: HashMap<StudyKey, Vec<Record>>,
-    leases: HashMap<(StudyKey, String), f64>,
 }
 
 /// A [`Study`] in memory: nothing survives the process.
@@ -49,6 +48,7 @@ impl Study for MemoryStudy {
             evaluation: evaluation.clone(),
             phase: phase.into(),
             stored_at: now(),
+            host: None,
         });
         Ok(true)
     }
@@ -63,35 +63,6 @@ impl Study for MemoryStudy {
 
     fn records(&self, key: &StudyKey) -> Result<Vec<Record>, OptimizerError> {
         Ok(self.lock().records.get(key).cloned().unwrap_or_default())
-    }
-
-    fn claim(
-        &self,
-        key: &StudyKey,
-        candidates: &[Configuration],
-        n: usize,
-        _worker: &str,
-        lease_seconds: f64,
-    ) -> Result<Vec<Configuration>, OptimizerError> {
-        let mut g = self.lock();
-        let t = now();
-        let mut out = Vec::new();
-        for c in candidates {
-            if out.len() == n {
-                break;
-            }
-            let stored = g
-                .records
-                .get(key)
-                .is_some_and(|v| v.iter().any(|r| r.evaluation.configuration == *c));
-            let lk = (key.clone(), c.key());
-            let leased = g.leases.get(&lk).is_some_and(|&until| until > t);
-            if !stored && !leased && !out.contains(c) {
-                g.leases.insert(lk, t + lease_seconds);
-                out.push(*c);
-            }
-        }
-        Ok(out)
     }
 }
 

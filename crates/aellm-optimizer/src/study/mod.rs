@@ -8,10 +8,21 @@
 //! place when workers on many machines claim configurations with leases.
 
 mod memory;
+mod postgres;
+mod postgres_queue;
+mod queue;
+#[cfg(test)]
+mod queue_contract;
+pub mod schema;
 mod sqlite;
+mod sqlite_queue;
+mod url;
 
 pub use memory::MemoryStudy;
+pub use postgres::PostgresStudy;
+pub use queue::{Claim, LeasePolicy, Queue, QueueStatus, StudySpec, WorkerInfo};
 pub use sqlite::SqliteStudy;
+pub use url::open;
 
 use crate::OptimizerError;
 use aellm_space::{Configuration, Evaluation, Scenario};
@@ -53,6 +64,9 @@ pub struct Record {
     pub phase: String,
     /// Seconds since the Unix epoch when it was stored.
     pub stored_at: f64,
+    /// The machine it was measured on, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// A store of evaluations. Implementations must make `record` durable before
@@ -77,18 +91,52 @@ pub trait Study: Send + Sync {
     /// Every stored evaluation for a key, in the order stored.
     fn records(&self, key: &StudyKey) -> Result<Vec<Record>, OptimizerError>;
 
-    /// Claims up to `n` of `candidates` that are neither stored nor leased to
-    /// another worker, leasing them to `worker` for `lease_seconds`. Workers
-    /// on many machines call this to share one study without measuring a
-    /// configuration twice; a lease that runs out (a crashed worker) frees it.
-    fn claim(
-        &self,
-        key: &StudyKey,
-        candidates: &[Configuration],
-        n: usize,
-        worker: &str,
-        lease_seconds: f64,
-    ) -> Result<Vec<Configuration>, OptimizerError>;
+    /// The same store as a work queue, if it is one (SQLite and PostgreSQL
+    /// studies are; an in-memory one is not).
+    fn as_queue(&self) -> Option<&dyn Queue> {
+        None
+    }
+}
+
+/// This machine's name, recorded with each measurement.
+pub fn this_host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// A stored row as a record, or `None` (reported, not fatal) when it does
+/// not parse: one damaged row never costs the rest of the study.
+pub(crate) fn decode_or_skip(
+    location: &str,
+    id: i64,
+    configuration: &str,
+    outcome: &str,
+    phase: String,
+    stored_at: f64,
+    host: Option<String>,
+) -> Option<Record> {
+    let parsed = serde_json::from_str::<Configuration>(configuration).and_then(|c| {
+        Ok(Evaluation {
+            configuration: c,
+            outcome: serde_json::from_str(outcome)?,
+        })
+    });
+    match parsed {
+        Ok(evaluation) => Some(Record {
+            evaluation,
+            phase,
+            stored_at,
+            host: host.filter(|h| !h.is_empty()),
+        }),
+        Err(e) => {
+            tracing::warn!(study = location, row = id, error = %e, "skipping a damaged evaluation row; its configuration will be measured again if asked for");
+            None
+        }
+    }
 }
 
 pub(crate) fn now() -> f64 {
@@ -167,21 +215,6 @@ pub(crate) mod contract {
                 .map(|r| r.evaluation.configuration)
                 .collect::<Vec<_>>(),
             vec![cs[0], cs[1]]
-        );
-
-        // Claims skip stored and leased configurations; an expired lease frees one.
-        let a = study.claim(&key, &cs, 2, "worker-a", 60.0).unwrap();
-        assert_eq!(a, vec![cs[2], cs[3]]);
-        let b = study.claim(&key, &cs, 10, "worker-b", 0.0).unwrap();
-        assert_eq!(b, vec![cs[4], cs[5]]);
-        // worker-b's leases were for 0 s: they have run out, so worker-c gets them.
-        let c = study.claim(&key, &cs, 10, "worker-c", 60.0).unwrap();
-        assert_eq!(c, vec![cs[4], cs[5]]);
-        assert!(
-            study
-                .claim(&key, &cs, 10, "worker-d", 60.0)
-                .unwrap()
-                .is_empty()
         );
     }
 }

@@ -1,0 +1,275 @@
+//! The behaviour every [`Queue`] must have, run against the SQLite store and,
+//! where a server is given, the PostgreSQL store.
+
+use super::contract::{configs, ok, scenario};
+use super::*;
+use std::time::Duration;
+
+/// A fresh PostgreSQL database from `AELLM_TEST_POSTGRES` (a URL whose user
+/// may create databases), or `None` (said on stderr) when it is unset; in
+/// CI (`CI=true`) an unset variable fails the test instead.
+pub fn postgres_url() -> Option<String> {
+    let Ok(base) = std::env::var("AELLM_TEST_POSTGRES") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "AELLM_TEST_POSTGRES is unset in CI: .ci/run starts a PostgreSQL cluster and sets it"
+        );
+        eprintln!("AELLM_TEST_POSTGRES is unset: skipping the PostgreSQL store's tests");
+        return None;
+    };
+    let name = format!("aellm_t_{}", queue::token().get(..12).unwrap_or("x"));
+    let mut admin = ::postgres::Client::connect(&base, ::postgres::NoTls)
+        .expect("AELLM_TEST_POSTGRES connects");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create a test database");
+    let (head, query) = base
+        .split_once('?')
+        .map_or((base.as_str(), ""), |(h, q)| (h, q));
+    let root = head.rsplit_once('/').map_or(head, |(r, _)| r);
+    let q = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    Some(format!("{root}/{name}{q}"))
+}
+
+fn policy(lease_ms: u64, max_attempts: u32) -> LeasePolicy {
+    LeasePolicy {
+        lease: Duration::from_millis(lease_ms),
+        max_attempts,
+    }
+}
+
+pub fn run(q: &dyn Queue) {
+    let s = scenario();
+    let key = StudyKey::new(&s, "t");
+    let cs = configs(5);
+    let spec = StudySpec {
+        key: key.clone(),
+        scenario: s.clone(),
+        evaluator_kind: "test".into(),
+    };
+    q.register(&spec).unwrap();
+    assert_eq!(q.spec(&key).unwrap(), Some(spec));
+    // Stored configurations are not queued; nothing is queued twice.
+    q.record(&key, &ok(cs[0], 0.1), "initial").unwrap();
+    assert_eq!(q.enqueue(&key, &cs, "initial").unwrap(), 4);
+    assert_eq!(q.enqueue(&key, &cs, "initial").unwrap(), 0);
+    let long = policy(60_000, 2);
+    let a = q.claim("a", "host-a", &long).unwrap().unwrap();
+    let b = q.claim("b", "host-b", &long).unwrap().unwrap();
+    assert_ne!(a.configuration, b.configuration);
+    assert_eq!((a.configuration, a.attempt), (cs[1], 1));
+    assert!(q.heartbeat(&a, &long).unwrap());
+    assert!(q.complete(&a, &ok(a.configuration, 0.5), "host-a").unwrap());
+    // Completing twice, or with a token that no longer holds, writes nothing.
+    assert!(!q.complete(&a, &ok(a.configuration, 0.9), "host-a").unwrap());
+    let rec = q.lookup(&key, &a.configuration).unwrap().unwrap();
+    assert_eq!(
+        (rec.evaluation, rec.host.as_deref()),
+        (ok(cs[1], 0.5), Some("host-a"))
+    );
+    // A lease that runs out: the late completion is refused and the
+    // configuration goes to the next claimer as attempt 2.
+    let short = policy(0, 2);
+    let c = q.claim("c", "host-c", &short).unwrap().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(!q.heartbeat(&c, &short).unwrap());
+    let d = q.claim("d", "host-d", &long).unwrap().unwrap();
+    assert!(!q.complete(&c, &ok(c.configuration, 0.3), "host-c").unwrap());
+    // `d` may have got `c`'s configuration back or the next queued one.
+    let again = if d.configuration == c.configuration {
+        d.clone()
+    } else {
+        q.claim("e", "host-e", &long).unwrap().unwrap()
+    };
+    assert_eq!((again.configuration, again.attempt), (c.configuration, 2));
+    // The second failed attempt spends the budget: recorded failed with both errors.
+    q.release(&again, "device lost", &long).unwrap();
+    let failed = q.lookup(&key, &c.configuration).unwrap().unwrap();
+    let why = failed.evaluation.outcome.unwrap_err().to_string();
+    assert!(
+        why.contains("lease of c ran out") && why.contains("device lost"),
+        "{why}"
+    );
+    let st = q.status().unwrap();
+    assert_eq!((st.done, st.failed), (1, 1));
+    assert_eq!(st.queued + st.running, 2);
+    assert!(
+        st.workers
+            .iter()
+            .any(|w| w.worker == "a" && w.host == "host-a")
+    );
+    assert!(!st.closed);
+    q.set_closed(true).unwrap();
+    assert!(q.status().unwrap().closed);
+}
+
+#[test]
+fn the_sqlite_store_keeps_the_queue_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&SqliteStudy::open(dir.path().join("q.sqlite")).unwrap());
+}
+
+#[test]
+fn the_postgres_store_keeps_the_queue_and_study_contracts() {
+    let Some(url) = postgres_url() else { return };
+    run(&PostgresStudy::connect(&url).unwrap());
+    let url2 = postgres_url().unwrap();
+    super::contract::run(&PostgresStudy::connect(&url2).unwrap());
+    // Reopening finds the same study.
+    let again = PostgresStudy::connect(&url2).unwrap();
+    assert_eq!(
+        again
+            .records(&StudyKey::new(&scenario(), "t"))
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// Damages row `id`'s outcome in the store behind `url` or `path`.
+fn damaged_row_is_skipped_and_nothing_else_is_lost(
+    open: &dyn Fn() -> Box<dyn Queue>,
+    corrupt: &dyn Fn(),
+) {
+    let s = scenario();
+    let key = StudyKey::new(&s, "t");
+    let cs = configs(4);
+    {
+        let q = open();
+        for (i, c) in cs.iter().enumerate() {
+            q.record(&key, &ok(*c, 0.1 * i as f64), "initial").unwrap();
+        }
+    }
+    corrupt();
+    let q = open();
+    let kept = q.records(&key).unwrap();
+    assert_eq!(
+        kept.len(),
+        3,
+        "the damaged row is skipped, the other three kept"
+    );
+    assert!(q.lookup(&key, &cs[1]).unwrap().is_none());
+    assert_eq!(
+        q.lookup(&key, &cs[2]).unwrap().unwrap().evaluation,
+        ok(cs[2], 0.2)
+    );
+}
+
+#[test]
+fn a_damaged_sqlite_row_is_skipped_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite");
+    let p = path.clone();
+    damaged_row_is_skipped_and_nothing_else_is_lost(
+        &|| Box::new(SqliteStudy::open(&path).unwrap()),
+        &|| {
+            let c = rusqlite::Connection::open(&p).unwrap();
+            c.execute(
+                "UPDATE evaluations SET outcome = '{\"Ok\": {broken' WHERE id = 2",
+                [],
+            )
+            .unwrap();
+        },
+    );
+}
+
+#[test]
+fn a_damaged_postgres_row_is_skipped_on_resume() {
+    let Some(url) = postgres_url() else { return };
+    damaged_row_is_skipped_and_nothing_else_is_lost(
+        &|| Box::new(PostgresStudy::connect(&url).unwrap()),
+        &|| {
+            let mut c = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+            c.execute(
+                "UPDATE evaluations SET outcome = '{\"Ok\": {broken' WHERE id = 2",
+                &[],
+            )
+            .unwrap();
+        },
+    );
+}
+
+#[test]
+fn newer_and_foreign_sqlite_files_are_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.sqlite");
+    drop(SqliteStudy::open(&newer).unwrap());
+    let c = rusqlite::Connection::open(&newer).unwrap();
+    c.execute(
+        "UPDATE aellm_meta SET value = '99' WHERE key = 'schema_version'",
+        [],
+    )
+    .unwrap();
+    let e = SqliteStudy::open(&newer).err().unwrap().to_string();
+    assert!(e.contains("version 99") && e.contains("newer"), "{e}");
+    let v: String = c
+        .query_row(
+            "SELECT value FROM aellm_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, "99");
+    let foreign = dir.path().join("optuna.db");
+    let c = rusqlite::Connection::open(&foreign).unwrap();
+    c.execute_batch("CREATE TABLE trial_params (id INTEGER); INSERT INTO trial_params VALUES (1);")
+        .unwrap();
+    let e = open(foreign.to_str().unwrap()).err().unwrap().to_string();
+    assert!(
+        e.contains("not an aellm study") && e.contains("trial_params"),
+        "{e}"
+    );
+    let n: i64 = c
+        .query_row("SELECT COUNT(*) FROM trial_params", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn a_version_1_sqlite_study_is_migrated_keeping_its_evaluations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE evaluations (id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, evaluator TEXT NOT NULL,
+           config_key TEXT NOT NULL, configuration TEXT NOT NULL, outcome TEXT NOT NULL, ok INTEGER NOT NULL,
+           accuracy REAL, latency_ms REAL, memory_gb REAL, energy_j REAL, phase TEXT NOT NULL, stored_at REAL NOT NULL,
+           UNIQUE (scenario, evaluator, config_key));
+         CREATE TABLE leases (scenario TEXT, evaluator TEXT, config_key TEXT, worker TEXT, until REAL);",
+    )
+    .unwrap();
+    let key = StudyKey::new(&scenario(), "t");
+    let e = ok(configs(1)[0], 0.4);
+    c.execute(
+        "INSERT INTO evaluations (scenario, evaluator, config_key, configuration, outcome, ok, phase, stored_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, 'initial', 0)",
+        rusqlite::params![
+            key.scenario,
+            key.evaluator,
+            e.configuration.key(),
+            serde_json::to_string(&e.configuration).unwrap(),
+            serde_json::to_string(&e.outcome).unwrap()
+        ],
+    )
+    .unwrap();
+    let s = SqliteStudy::open(&path).unwrap();
+    assert_eq!(
+        s.lookup(&key, &e.configuration)
+            .unwrap()
+            .unwrap()
+            .evaluation,
+        e
+    );
+    let v: String = c
+        .query_row(
+            "SELECT value FROM aellm_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, schema::SCHEMA_VERSION.to_string());
+}

@@ -1,0 +1,253 @@
+//! Workers as real processes on both stores: every trial done exactly once,
+//! and the faults a cluster sees: a worker killed with SIGKILL mid-measurement,
+//! and one stopped (SIGSTOP) past its lease and then resumed.
+//!
+//! The workers are this test binary run again with `worker_process` as the
+//! only test and the study URL in `AELLM_TEST_WORKER_URL`.
+
+use aellm_optimizer::study::{self, LeasePolicy, Queue, StudyKey, StudySpec};
+use aellm_optimizer::worker::{WorkerOptions, work};
+use aellm_space::*;
+use rand::SeedableRng;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Sleeps, then returns figures made up from the configuration (estimates
+/// of nothing: only the protocol is under test).
+struct Trivial {
+    sleep: Duration,
+}
+
+impl Evaluator for Trivial {
+    fn name(&self) -> String {
+        "trivial".into()
+    }
+    fn evaluate(&self, c: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+        std::thread::sleep(self.sleep);
+        let bits = c.inference.weights.bits() as f64;
+        let o = Objectives {
+            accuracy: 0.5,
+            latency_ms: bits,
+            memory_gb: bits,
+            energy_j: 1.0,
+        };
+        Ok(Measurement::new(o, Provenance::Estimated, self.name()))
+    }
+}
+
+fn env_ms(name: &str, default: u64) -> Duration {
+    Duration::from_millis(
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default),
+    )
+}
+
+/// Not a test by itself: the body of a worker process (does nothing unless
+/// `AELLM_TEST_WORKER_URL` is set).
+#[test]
+fn worker_process() {
+    let Ok(url) = std::env::var("AELLM_TEST_WORKER_URL") else {
+        return;
+    };
+    let q = study::open(&url).unwrap();
+    let sleep = env_ms("AELLM_TEST_SLEEP_MS", 0);
+    let options = WorkerOptions {
+        name: std::env::var("AELLM_TEST_WORKER_NAME")
+            .unwrap_or_else(|_| format!("w{}", std::process::id())),
+        policy: LeasePolicy {
+            lease: env_ms("AELLM_TEST_LEASE_MS", 60_000),
+            max_attempts: 3,
+        },
+        idle_poll: Duration::from_millis(20),
+        allow_shared_host: true,
+        ..Default::default()
+    };
+    let r = work(
+        q.as_ref(),
+        &|_| Ok(Box::new(Trivial { sleep }) as Box<dyn Evaluator>),
+        &options,
+    )
+    .unwrap();
+    println!(
+        "REPORT completed={} rejected={} released={}",
+        r.completed, r.rejected, r.released
+    );
+}
+
+fn spawn(url: &str, name: &str, sleep_ms: u64, lease_ms: u64) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "worker_process",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("AELLM_TEST_WORKER_URL", url)
+        .env("AELLM_TEST_WORKER_NAME", name)
+        .env("AELLM_TEST_SLEEP_MS", sleep_ms.to_string())
+        .env("AELLM_TEST_LEASE_MS", lease_ms.to_string())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn report(child: Child) -> String {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "worker failed: {out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    // libtest prints `test worker_process ... ` before the test's own output.
+    text.find("REPORT")
+        .map_or(String::new(), |i| text[i..].lines().next().unwrap_or("").to_string())
+}
+
+fn scenario() -> Scenario {
+    Scenario::new(
+        presets::model("llama-2-7b").unwrap(),
+        presets::task("mmlu").unwrap(),
+        presets::hardware("a100-80gb").unwrap(),
+    )
+}
+
+/// A study with `n` distinct configurations queued.
+fn queued(url: &str, n: usize) -> (Box<dyn Queue>, StudyKey, Vec<Configuration>) {
+    let q = study::open(url).unwrap();
+    let s = scenario();
+    let key = StudyKey::new(&s, "trivial");
+    q.register(&StudySpec {
+        key: key.clone(),
+        scenario: s,
+        evaluator_kind: "trivial".into(),
+    })
+    .unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut cs = Space::paper().sample_n(3 * n, &mut rng).unwrap();
+    cs.sort_by_key(|c| c.key());
+    cs.dedup();
+    cs.truncate(n);
+    assert_eq!(q.enqueue(&key, &cs, "test").unwrap(), n);
+    (q, key, cs)
+}
+
+fn wait_until(what: &str, f: impl Fn() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Each configuration stored exactly once.
+fn each_once(q: &dyn Queue, key: &StudyKey, cs: &[Configuration]) {
+    let recs = q.records(key).unwrap();
+    let distinct: std::collections::HashSet<_> =
+        recs.iter().map(|r| r.evaluation.configuration).collect();
+    assert_eq!((recs.len(), distinct.len()), (cs.len(), cs.len()));
+}
+
+fn many_workers_do_each_trial_once(url: &str) {
+    let (q, key, cs) = queued(url, 200);
+    q.set_closed(true).unwrap();
+    let kids: Vec<Child> = (0..4)
+        .map(|i| spawn(url, &format!("w{i}"), 0, 60_000))
+        .collect();
+    for k in kids {
+        report(k);
+    }
+    each_once(q.as_ref(), &key, &cs);
+    assert_eq!(q.status().unwrap().done, 200);
+}
+
+fn a_killed_worker_s_trial_is_measured_again_once(url: &str) {
+    let (q, key, cs) = queued(url, 2);
+    let mut a = spawn(url, "doomed", 2_000, 400);
+    wait_until("the first worker measures", || {
+        q.status().unwrap().running == 1
+    });
+    a.kill().unwrap(); // SIGKILL
+    a.wait().unwrap();
+    q.set_closed(true).unwrap();
+    let b = report(spawn(url, "rescuer", 10, 400));
+    assert!(b.contains("completed=2"), "{b}");
+    each_once(q.as_ref(), &key, &cs);
+}
+
+fn a_stopped_worker_s_late_result_is_refused(url: &str) {
+    let (q, key, cs) = queued(url, 1);
+    let a = spawn(url, "sleeper", 1_500, 300);
+    wait_until("the first worker measures", || {
+        q.status().unwrap().running == 1
+    });
+    let pid = a.id().to_string();
+    Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(600)); // past the lease: no heartbeats
+    q.set_closed(true).unwrap();
+    let b = spawn(url, "rescuer", 10, 300);
+    wait_until("the second worker takes it over", || {
+        q.status()
+            .unwrap()
+            .workers
+            .iter()
+            .any(|w| w.worker == "rescuer")
+            && q.status().unwrap().running + q.status().unwrap().done == 1
+    });
+    Command::new("kill").args(["-CONT", &pid]).status().unwrap();
+    let (ra, rb) = (report(a), report(b));
+    assert!(ra.contains("completed=0 rejected=1"), "{ra}");
+    assert!(rb.contains("completed=1"), "{rb}");
+    each_once(q.as_ref(), &key, &cs);
+}
+
+/// A fresh database from `AELLM_TEST_POSTGRES`, or `None` outside CI.
+fn postgres_url() -> Option<String> {
+    let Ok(base) = std::env::var("AELLM_TEST_POSTGRES") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "AELLM_TEST_POSTGRES is unset in CI"
+        );
+        eprintln!("AELLM_TEST_POSTGRES is unset: skipping the PostgreSQL run");
+        return None;
+    };
+    let name = format!("aellm_w_{}_{}", std::process::id(), rand::random::<u32>());
+    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let (head, query) = base.split_once('?').unwrap_or((&base, ""));
+    let root = head.rsplit_once('/').map_or(head, |(r, _)| r);
+    Some(format!(
+        "{root}/{name}{}",
+        if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        }
+    ))
+}
+
+fn on_both_stores(f: fn(&str)) {
+    let dir = tempfile::tempdir().unwrap();
+    f(dir.path().join("study.sqlite").to_str().unwrap());
+    if let Some(url) = postgres_url() {
+        f(&url);
+    }
+}
+
+#[test]
+fn many_worker_processes_do_each_trial_exactly_once() {
+    on_both_stores(many_workers_do_each_trial_once);
+}
+
+#[test]
+fn a_worker_killed_mid_measurement_loses_nothing_and_doubles_nothing() {
+    on_both_stores(a_killed_worker_s_trial_is_measured_again_once);
+}
+
+#[test]
+fn a_worker_stopped_past_its_lease_has_its_late_result_refused() {
+    on_both_stores(a_stopped_worker_s_late_result_is_refused);
+}
