@@ -1,7 +1,7 @@
 //! The figures one evaluation reports, built from what each stage returned,
 //! each with how it was obtained and its provenance.
 
-use super::pipeline::Served;
+use super::served::Served;
 use crate::finetune::FinetuneReport;
 use crate::metrics::{EnergyMeter, LatencyOptions, LatencyReport};
 use crate::model::{AttentionConfig, CachePrecision, FfnConfig, ModelConfig};

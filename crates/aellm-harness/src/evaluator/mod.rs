@@ -5,6 +5,7 @@ mod footprint;
 mod machine;
 mod options;
 mod pipeline;
+mod served;
 mod store;
 
 pub use footprint::{footprint, footprint_options};

@@ -4,6 +4,7 @@
 //! stage reports are built in `figures`.
 
 use super::figures;
+use super::served::Served;
 use super::footprint::footprint;
 use super::{HarnessEvaluator, HarnessOptions};
 use crate::base::BaseRecipe;
@@ -12,7 +13,7 @@ use crate::convert;
 use crate::error::{HarnessError, Result};
 use crate::finetune::finetune;
 use crate::metrics::{self, EnergyMeter, accuracy};
-use crate::model::{CachePrecision, ModelConfig, Transformer};
+use crate::model::{ModelConfig, Transformer};
 use crate::quant::{self, QuantSpec};
 use crate::tasks::{Task, TaskFamily, Tokenizer, batch};
 use aellm_space::{Attention, Configuration, Figure, Measurement, Moe, Scenario};
@@ -54,16 +55,6 @@ pub(crate) fn convert_architecture(
             o.base.init_seed + 1,
         ),
     }
-}
-
-/// The model the inference stage serves, with its shape and cache precision.
-pub(crate) struct Served {
-    /// The quantized model.
-    pub model: Transformer,
-    /// Its shape (after the KV-cache layout).
-    pub config: ModelConfig,
-    /// How its KV cache stores entries.
-    pub cache: CachePrecision,
 }
 
 impl HarnessEvaluator {
