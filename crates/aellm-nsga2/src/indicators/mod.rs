@@ -1,4 +1,7 @@
-//! Quality indicators: exact hypervolume, IGD and IGD+.
+//! Quality indicators: exact hypervolume (whole set, each point's exclusive
+//! contribution, one candidate's improvement) in any number of objectives,
+//! IGD and IGD+; [`benchmark_sets`] holds the point sets and moocore's
+//! recorded figures the hypervolume is checked and timed against.
 
 pub mod benchmark_sets;
 #[cfg(test)]
