@@ -20,6 +20,7 @@
 //! ```
 
 mod arch;
+pub mod cache_bytes;
 mod checkpoint;
 pub mod data;
 mod error;
