@@ -1,6 +1,7 @@
 //! The `aellm` command line.
 
 mod cli;
+mod exit;
 
 use clap::Parser;
 
@@ -10,7 +11,10 @@ use clap::Parser;
 static ALLOC: aellm::harness::metrics::CountingAllocator =
     aellm::harness::metrics::CountingAllocator;
 
-fn main() -> anyhow::Result<()> {
+/// Runs the command; an error is printed as one line (its causes joined,
+/// never a stack trace, whatever `RUST_BACKTRACE` says) and becomes the
+/// exit code that `exit` documents.
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -18,5 +22,11 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    cli::Cli::parse().run()
+    match cli::Cli::parse().run() {
+        Ok(()) => std::process::ExitCode::from(exit::OK),
+        Err(e) => {
+            eprintln!("aellm: error: {e:#}");
+            std::process::ExitCode::from(exit::code(&e))
+        }
+    }
 }
