@@ -161,7 +161,10 @@ fn a_spent_time_budget_returns_what_was_measured() {
         .unwrap();
     assert_eq!(ev.calls.load(Ordering::SeqCst), 0);
     assert!(r.evaluations.is_empty());
-    assert_eq!(r.stopped, aellm_optimizer::TerminationReason::TimeBudgetSpent);
+    assert_eq!(
+        r.stopped,
+        aellm_optimizer::TerminationReason::TimeBudgetSpent
+    );
 }
 
 #[test]
@@ -181,8 +184,19 @@ fn baselines_share_the_budget_and_the_table_is_complete() {
     let names: Vec<&str> = r.baselines.iter().map(|b| b.method.as_str()).collect();
     assert_eq!(names[0], "default");
     assert_eq!(names[1], "best single-stage");
-    assert_eq!(&names[2..], ["random search", "AE-LLM"]);
+    assert_eq!(
+        &names[2..],
+        [
+            "random search",
+            "manual selection",
+            "EfficientLLM-recommended",
+            "AE-LLM"
+        ]
+    );
     assert!(r.baselines.iter().all(|b| b.evaluations <= 20));
+    // The two recommendations cost one evaluation each.
+    assert_eq!(r.baselines[3].evaluations, 1);
+    assert_eq!(r.baselines[4].evaluations, 1);
     assert!((r.baselines[0].efficiency_score.unwrap() - 1.0).abs() < 1e-12);
     assert!(r.baselines.iter().all(|b| b.hypervolume.unwrap() >= 0.0));
 }

@@ -1,6 +1,15 @@
-//! Simpler ways of choosing, at the same evaluation budget, side by side
-//! with AE-LLM: the default configuration, the best single-stage
-//! optimisation, and random search.
+//! Simpler ways of choosing, side by side with AE-LLM: the default
+//! configuration, the best single-stage optimisation and random search at
+//! the same evaluation budget, and two one-evaluation recommendations,
+//! [`ManualRule`] (an expert's rules) and [`efficientllm_recommended`].
+
+mod efficientllm;
+mod manual;
+mod snap;
+
+pub use efficientllm::{efficientllm_recommended, efficientllm_wish};
+pub use manual::ManualRule;
+pub use snap::nearest_valid;
 
 use crate::build::{measured_front, successes};
 use crate::observer::PhaseObserver;
@@ -58,9 +67,11 @@ pub fn single_stage_space(space: &Space, stage: usize) -> Space {
 
 /// Measures the default, the best single-stage search (the budget split over
 /// the three stages, each searched with the other two at the default; the
-/// default's measurement is shared) and random search with `budget`
-/// evaluations, through the same study: a configuration two methods both
-/// pick is measured once and counts against both budgets.
+/// default's measurement is shared), random search with `budget`
+/// evaluations, and the two recommendations (Manual Selection and
+/// EfficientLLM-recommended, one evaluation each), through the same study:
+/// a configuration two methods both pick is measured once and counts
+/// against both budgets.
 pub fn run_baselines(
     evaluator: &dyn Evaluator,
     scenario: &Scenario,
@@ -72,25 +83,59 @@ pub fn run_baselines(
 ) -> Result<BaselineRuns, OptimizerError> {
     let space = space.for_model(&scenario.model);
     let runner = Runner::new(evaluator, study, scenario, observer, None);
+    let default = one_shot(&runner, observer, "default", Configuration::default())?;
+    let single = single_stage(&runner, observer, &space, default.clone(), budget, seed)?;
+    let random = random_search(&runner, observer, &space, budget, seed)?;
+    let (rule, manual) = ManualRule::select(scenario, &space)?;
+    tracing::info!(?rule, configuration = %manual, "manual selection");
+    let manual = one_shot(&runner, observer, "manual selection", manual)?;
+    let efficient = efficientllm_recommended(scenario, &space)?;
+    let efficient = one_shot(&runner, observer, "EfficientLLM-recommended", efficient)?;
+    Ok(BaselineRuns {
+        runs: vec![
+            ("default".into(), default),
+            ("best single-stage".into(), single),
+            ("random search".into(), random),
+            ("manual selection".into(), manual),
+            ("EfficientLLM-recommended".into(), efficient),
+        ],
+    })
+}
+
+/// One configuration measured as the whole of a method's budget.
+fn one_shot(
+    runner: &Runner,
+    observer: &dyn PhaseObserver,
+    method: &str,
+    c: Configuration,
+) -> Result<Vec<Evaluation>, OptimizerError> {
+    let phase = format!("baseline: {method}");
+    observer.phase_started(&phase, 1);
+    let tag = format!("baseline-{}", method.replace(' ', "-"));
+    let out = runner.measure(&[c], &tag)?.evaluations;
+    observer.phase_finished(&phase);
+    Ok(out)
+}
+
+/// Best single-stage: the budget split over the three stages, each searched
+/// (uniformly) with the other two at the default. The default's evaluations
+/// (`single`, on entry) count as the first.
+fn single_stage(
+    runner: &Runner,
+    observer: &dyn PhaseObserver,
+    space: &Space,
+    mut single: Vec<Evaluation>,
+    budget: usize,
+    seed: u64,
+) -> Result<Vec<Evaluation>, OptimizerError> {
     let default = Configuration::default();
-    let mut runs = Vec::new();
-    observer.phase_started("baseline: default", 1);
-    runs.push((
-        "default".to_string(),
-        runner.measure(&[default], "baseline-default")?.evaluations,
-    ));
-    observer.phase_finished("baseline: default");
-    // Best single-stage: the budget split over the three stages, each
-    // searched (uniformly) with the other two at the default.
-    // The default counts as the single-stage searches' first evaluation.
-    let mut single = runs[0].1.clone();
     let rest = budget.saturating_sub(1);
     for (stage, name) in ["architecture", "fine-tuning", "inference"]
         .into_iter()
         .enumerate()
     {
         let share = rest / 3 + usize::from(stage < rest % 3);
-        let sub = single_stage_space(&space, stage);
+        let sub = single_stage_space(space, stage);
         let plan: Vec<Configuration> =
             distinct_sample(&sub, share + 1, seed.wrapping_add(stage as u64 + 1))?
                 .into_iter()
@@ -106,21 +151,29 @@ pub fn run_baselines(
         );
         observer.phase_finished(&phase);
     }
-    runs.push(("best single-stage".to_string(), single));
+    Ok(single)
+}
+
+/// Random search: the default, then distinct uniform samples, `budget` in all.
+fn random_search(
+    runner: &Runner,
+    observer: &dyn PhaseObserver,
+    space: &Space,
+    budget: usize,
+    seed: u64,
+) -> Result<Vec<Evaluation>, OptimizerError> {
+    let default = Configuration::default();
     let mut plan = vec![default];
     plan.extend(
-        distinct_sample(&space, budget, seed.wrapping_add(17))?
+        distinct_sample(space, budget, seed.wrapping_add(17))?
             .into_iter()
             .filter(|c| *c != default),
     );
     plan.truncate(budget.max(1));
     observer.phase_started("baseline: random search", plan.len() as u64);
-    runs.push((
-        "random search".to_string(),
-        runner.measure(&plan, "baseline-random")?.evaluations,
-    ));
+    let out = runner.measure(&plan, "baseline-random")?.evaluations;
     observer.phase_finished("baseline: random search");
-    Ok(BaselineRuns { runs })
+    Ok(out)
 }
 
 /// The baselines table: for each method, the configuration with the best
@@ -180,9 +233,18 @@ pub fn compare(result: &mut AeLlmResult, baselines: &BaselineRuns) -> Result<(),
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use aellm_space::Dimension;
+    use aellm_space::{Dimension, presets};
+
+    /// A preset model on preset hardware, for the MMLU task.
+    pub(crate) fn scenario(model: &str, hardware: &str) -> Scenario {
+        Scenario::new(
+            presets::model(model).unwrap(),
+            presets::task("mmlu").unwrap(),
+            presets::hardware(hardware).unwrap(),
+        )
+    }
 
     #[test]
     fn single_stage_spaces_hold_the_other_stages_at_the_default() {
