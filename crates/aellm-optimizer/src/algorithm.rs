@@ -1,6 +1,7 @@
 //! The AE-LLM method: sample → measure → fit surrogates → stage-aware
-//! NSGA-II → measure the most promising (or most uncertain) front members →
-//! refit, for a number of refinement rounds.
+//! NSGA-II → measure the most promising (or most uncertain) front members
+//! (the first batch) → refit, search and measure again, once per refinement
+//! round.
 
 use crate::build;
 use crate::observer::PhaseObserver;
@@ -142,9 +143,11 @@ impl AeLlm {
 enum Phase {
     /// Measure the default and a uniform sample.
     Initial,
-    /// Fit the surrogates and search over their predictions (round `n`).
+    /// Fit the surrogates and search over their predictions (search `n`:
+    /// 0 on the initial sample, `n` after refinement round `n`).
     Search(usize),
-    /// Measure what search round `n` found most worth measuring.
+    /// Measure what search `n` found most worth measuring (batch `n`: the
+    /// first batch, then refinement round `n`).
     Refine(usize),
     /// Nothing left to do.
     Done,
@@ -267,7 +270,9 @@ impl Context<'_> {
         self.observer.step("search done");
         self.observer.phase_finished(&name);
         st.surrogates = Some(sur);
-        if round == p.refine_rounds {
+        // The last search only refits on everything measured, for the
+        // result's predictions: batches 0..=refine_rounds are all measured.
+        if round > p.refine_rounds {
             return Ok(Some(TerminationReason::Finished));
         }
         st.next = Phase::Refine(round);
@@ -293,11 +298,16 @@ impl Context<'_> {
             .acquisition
             .pick(&st.predicted, &front, &measured, n);
         let picks = top_up(picks, n, &measured, self.space, &mut st.rng)?;
-        let name = format!("refinement {}", round + 1);
+        let (name, tag) = if round == 0 {
+            (
+                "first surrogate batch".to_string(),
+                "surrogate-batch".to_string(),
+            )
+        } else {
+            (format!("refinement {round}"), format!("refine-{round}"))
+        };
         self.observer.phase_started(&name, picks.len() as u64);
-        let m = self
-            .runner
-            .measure(&picks, &format!("refine-{}", round + 1))?;
+        let m = self.runner.measure(&picks, &tag)?;
         st.evaluations.extend(m.evaluations);
         self.observer.phase_finished(&name);
         if m.out_of_time {

@@ -18,7 +18,12 @@ pub struct AeLlmParams {
     /// `examples/narrowed_space.rs` it found more of the true front than 0.5
     /// or 0.6 did at the same budget.
     pub initial_fraction: f64,
-    /// Refinement rounds after the first search (the paper: 3).
+    /// Refinement rounds (the paper: 3). After the initial sample, the
+    /// first search's front is measured (the first batch); each round then
+    /// refits the surrogates on everything measured, searches again and
+    /// measures another batch. 0 keeps the first batch and refits nothing
+    /// (the paper's "0 iterations (surrogate only)"), so it differs from
+    /// `use_surrogates: false` in the surrogates alone.
     pub refine_rounds: usize,
     /// How refinement rounds pick what to measure.
     #[serde(default)]
@@ -52,16 +57,18 @@ impl Default for AeLlmParams {
 }
 
 impl AeLlmParams {
-    /// Evaluations of the initial sample and of each refinement round; they
-    /// add up to the budget.
+    /// Evaluations of the initial sample and of each measured batch (the
+    /// first search's, then one per refinement round: `refine_rounds + 1`
+    /// batches); they add up to the budget. Without surrogates the whole
+    /// budget is the sample and there are no batches.
     pub fn schedule(&self) -> (usize, Vec<usize>) {
         let min_initial = (MIN_TRAINING_ROWS + 1).min(self.budget);
-        if !self.use_surrogates || self.refine_rounds == 0 {
-            return (self.budget, vec![0; self.refine_rounds]);
+        if !self.use_surrogates {
+            return (self.budget, Vec::new());
         }
         let initial = ((self.budget as f64 * self.initial_fraction).round() as usize)
             .clamp(min_initial, self.budget);
-        let (rest, r) = (self.budget - initial, self.refine_rounds);
+        let (rest, r) = (self.budget - initial, self.refine_rounds + 1);
         (
             initial,
             (0..r)
@@ -73,13 +80,13 @@ impl AeLlmParams {
 
 impl AeLlmParams {
     /// The smallest budget these settings can spend sensibly: with surrogates,
-    /// an initial sample they can be fitted on plus one evaluation per
-    /// refinement phase to have any; without, one evaluation.
+    /// an initial sample they can be fitted on plus one evaluation for the
+    /// first search's batch; without, one evaluation.
     pub fn min_budget(&self) -> usize {
-        match (self.use_surrogates, self.refine_rounds) {
-            (false, _) => 1,
-            (true, 0) => MIN_TRAINING_ROWS + 1,
-            (true, _) => MIN_TRAINING_ROWS + 2,
+        if self.use_surrogates {
+            MIN_TRAINING_ROWS + 2
+        } else {
+            1
         }
     }
 
@@ -91,7 +98,7 @@ impl AeLlmParams {
                 "budget",
                 self.budget,
                 format!(
-                    "at least {min} (the surrogates need {MIN_TRAINING_ROWS} successful measurements before the first search, and each refinement round measures)"
+                    "at least {min} (the surrogates need {MIN_TRAINING_ROWS} successful measurements before the first search, and the first search's batch measures at least one)"
                 ),
             ));
         }
@@ -135,6 +142,28 @@ impl std::ops::Deref for ValidAeLlmParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_round_count_measures_one_more_batch_than_it_has_rounds() {
+        for rounds in 0..=5 {
+            let p = AeLlmParams {
+                budget: 40,
+                refine_rounds: rounds,
+                ..Default::default()
+            };
+            let (initial, batches) = p.schedule();
+            assert_eq!(initial, 16);
+            assert_eq!(batches.len(), rounds + 1);
+            assert_eq!(initial + batches.iter().sum::<usize>(), 40);
+            assert!(batches.iter().all(|b| *b >= 24 / (rounds + 1)));
+        }
+        let random = AeLlmParams {
+            use_surrogates: false,
+            refine_rounds: 0,
+            ..Default::default()
+        };
+        assert_eq!(random.schedule(), (40, vec![]));
+    }
 
     #[test]
     fn each_bad_setting_is_named_with_what_is_allowed() {

@@ -200,3 +200,37 @@ fn baselines_share_the_budget_and_the_table_is_complete() {
     assert!((r.baselines[0].efficiency_score.unwrap() - 1.0).abs() < 1e-12);
     assert!(r.baselines.iter().all(|b| b.hypervolume.unwrap() >= 0.0));
 }
+
+#[test]
+fn zero_refinement_rounds_is_not_the_random_search_ablation() {
+    let s = scenario();
+    let ev = Formula {
+        calls: AtomicUsize::new(0),
+    };
+    let run = |p: AeLlmParams| {
+        AeLlm::new(p)
+            .run(&ev, &s, &Space::paper(), &MemoryStudy::new(), &Silent)
+            .unwrap()
+    };
+    let zero = AeLlmParams {
+        refine_rounds: 0,
+        ..params(4)
+    };
+    let random = AeLlmParams {
+        use_surrogates: false,
+        ..zero.clone()
+    };
+    let (initial, batches) = zero.schedule();
+    assert_eq!(batches, vec![zero.budget - initial]);
+    let (a, b) = (run(zero.clone()), run(random));
+    assert_eq!(a.evaluations.len(), zero.budget);
+    assert_eq!(b.evaluations.len(), zero.budget);
+    let configs = |r: &aellm_optimizer::AeLlmResult| -> Vec<Configuration> {
+        r.evaluations.iter().map(|e| e.configuration).collect()
+    };
+    let (ca, cb) = (configs(&a), configs(&b));
+    // The same seeded sample first: the switch changes only what follows it.
+    assert_eq!(ca[..initial], cb[..initial]);
+    // Then the surrogates' batch, which uniform sampling does not reproduce.
+    assert_ne!(ca[initial..], cb[initial..]);
+}
