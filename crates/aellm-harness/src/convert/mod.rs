@@ -39,13 +39,16 @@ fn get<'a>(w: &'a Weights, name: &str) -> Result<&'a Tensor> {
         .ok_or_else(|| HarnessError::Invalid(format!("checkpoint has no weight `{name}`")))
 }
 
-/// Mean-pools the `heads` key/value heads of `w [heads * d, hidden]` into
-/// `groups` heads of contiguous query heads.
+/// Mean-pools the `heads` key/value heads of `w [heads * d, hidden]` (or
+/// of a bias `[heads * d]`) into `groups` heads of contiguous query heads.
 pub fn pool_heads(w: &Tensor, heads: usize, groups: usize) -> Result<Tensor> {
     if groups == 0 || !heads.is_multiple_of(groups) {
         return Err(HarnessError::Unsupported(format!(
             "cannot pool {heads} key/value heads into {groups} groups: groups must divide the heads"
         )));
+    }
+    if w.rank() == 1 {
+        return Ok(pool_heads(&w.unsqueeze(1)?, heads, groups)?.squeeze(1)?);
     }
     let (rows, hidden) = w.dims2()?;
     let d = rows / heads;

@@ -32,6 +32,30 @@ fn gqa_pooling_with_one_head_per_group_is_the_mha_model_exactly() {
 }
 
 #[test]
+fn gqa_pooling_pools_key_and_value_biases_with_their_weights() {
+    let cfg = ModelConfig {
+        qkv_bias: true,
+        ..ModelConfig::tiny(20)
+    };
+    let w = seeded_weights(cfg);
+    let (mcfg, mw) = to_gqa(&cfg, &w, 2).unwrap();
+    for p in ["k", "v"] {
+        let b = &w[&format!("layers.0.attn.{p}.bias")];
+        let mean = b
+            .reshape((2, 2, 8))
+            .unwrap()
+            .mean(1)
+            .unwrap()
+            .flatten_all()
+            .unwrap();
+        assert!(diff(&mw[&format!("layers.0.attn.{p}.bias")], &mean) < 1e-7);
+    }
+    // The pooled model loads and runs with its pooled biases.
+    assert_eq!(logits(mcfg, &mw).dims()[2], 20);
+    assert!(to_mla(&cfg, &w, 8, 2).is_err());
+}
+
+#[test]
 fn mla_factorisation_at_full_rank_reconstructs_keys_and_values() {
     let (cfg, w) = base();
     // Position-free keys (4 heads x 4) stacked with values (4 x 8) have rank <= hidden 32.

@@ -234,3 +234,97 @@ fn recorder_sees_every_group_input() {
         assert_eq!(r.dim(0).unwrap(), 10, "{g}");
     }
 }
+
+/// Elements of every tensor a checkpoint of `cfg` holds.
+fn elements(cfg: ModelConfig) -> usize {
+    let (vm, _) = seeded(cfg, 0, &Device::Cpu).unwrap();
+    let w = crate::checkpoint::weights_of(&vm).unwrap();
+    w.values().map(|t| t.elem_count()).sum()
+}
+
+#[test]
+fn tied_embeddings_use_the_embedding_as_the_head_and_are_held_once() {
+    let cfg = ModelConfig {
+        tied_embeddings: true,
+        ..ModelConfig::tiny(VOCAB)
+    };
+    let (vm, m) = seeded(cfg, 3, &Device::Cpu).unwrap();
+    let w = crate::checkpoint::weights_of(&vm).unwrap();
+    assert!(
+        !w.keys().any(|k| k.starts_with("lm_head")),
+        "{:?}",
+        w.keys()
+    );
+    assert_eq!(elements(cfg), cfg.parameters());
+    // The logits are the final hidden state against the embedding rows.
+    let x = tokens(2, 5, 1);
+    let hidden = {
+        let untied = Transformer {
+            lm_head: Linear::dense(Tensor::eye(32, DType::F32, &Device::Cpu).unwrap()),
+            ..m.clone()
+        };
+        untied.forward(&x, None, None).unwrap().logits
+    };
+    let expect = hidden.broadcast_matmul(&m.embed.t().unwrap()).unwrap();
+    assert!(max_diff(&m.forward(&x, None, None).unwrap().logits, &expect) < 1e-5);
+    let untied = ModelConfig::tiny(VOCAB);
+    let (_, mu) = seeded(untied, 3, &Device::Cpu).unwrap();
+    assert_eq!(mu.weight_bytes() - m.weight_bytes(), 4 * VOCAB * 32);
+}
+
+#[test]
+fn qkv_biases_are_loaded_added_and_counted() {
+    let cfg = ModelConfig {
+        qkv_bias: true,
+        attention: AttentionConfig::Standard { kv_heads: 2 },
+        ..ModelConfig::tiny(VOCAB)
+    };
+    let (vm, m) = seeded(cfg, 5, &Device::Cpu).unwrap();
+    let mut w = crate::checkpoint::weights_of(&vm).unwrap();
+    assert_eq!(w["layers.0.attn.q.bias"].dims(), &[32]);
+    assert_eq!(w["layers.0.attn.k.bias"].dims(), &[16]);
+    assert_eq!(elements(cfg), cfg.parameters());
+    let x = tokens(1, 6, 2);
+    let biased = m.forward(&x, None, None).unwrap().logits;
+    // Zero biases give the bias-free model on the same weights.
+    for p in ["q", "k", "v"] {
+        let name = format!("layers.0.attn.{p}.bias");
+        let z = w[&name].zeros_like().unwrap();
+        w.insert(name, z);
+    }
+    let vb = |w| candle_nn::VarBuilder::from_tensors(w, DType::F32, &Device::Cpu);
+    let zeroed = Transformer::load(vb(w.clone()), &cfg).unwrap();
+    let plain = Transformer::load(
+        vb(w),
+        &ModelConfig {
+            qkv_bias: false,
+            ..cfg
+        },
+    )
+    .unwrap();
+    let z = zeroed.forward(&x, None, None).unwrap().logits;
+    assert!(max_diff(&z, &plain.forward(&x, None, None).unwrap().logits) < 1e-6);
+    assert!(max_diff(&z, &biased) > 1e-3, "the biases changed nothing");
+    assert_eq!(m.weight_bytes() - plain.weight_bytes(), 4 * (32 + 16 + 16));
+}
+
+#[test]
+fn norm_epsilon_reaches_every_norm() {
+    let cfg = ModelConfig {
+        norm_eps: 1e3,
+        ..ModelConfig::tiny(VOCAB)
+    };
+    let (vm, m) = seeded(ModelConfig::tiny(VOCAB), 1, &Device::Cpu).unwrap();
+    let w = crate::checkpoint::weights_of(&vm).unwrap();
+    let big = Transformer::load(
+        candle_nn::VarBuilder::from_tensors(w, DType::F32, &Device::Cpu),
+        &cfg,
+    )
+    .unwrap();
+    let x = tokens(1, 4, 0);
+    let d = max_diff(
+        &m.forward(&x, None, None).unwrap().logits,
+        &big.forward(&x, None, None).unwrap().logits,
+    );
+    assert!(d > 1e-3, "epsilon 1e3 changed nothing ({d})");
+}
