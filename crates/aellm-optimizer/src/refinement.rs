@@ -121,24 +121,13 @@ fn hypervolume_improvement(
             })
             .collect()
     };
-    let reference = [1.1; 4];
-    let hv = |pts: &[Vec<f64>]| {
-        if pts.is_empty() {
-            0.0
-        } else {
-            aellm_nsga2::indicators::hypervolume(pts, &reference).unwrap_or(0.0)
-        }
-    };
     let mut pts: Vec<Vec<f64>> = front.iter().map(|o| scale(o.to_minimise())).collect();
-    let mut base = hv(&pts);
     let mut left: Vec<&(Configuration, Prediction)> = open.to_vec();
     let mut picks = Vec::with_capacity(n);
     while picks.len() < n && !left.is_empty() {
         let mut best: Option<(f64, usize)> = None;
         for (i, (_, p)) in left.iter().enumerate() {
-            pts.push(scale(optimistic(p)));
-            let gain = hv(&pts) - base;
-            pts.pop();
+            let gain = gain(&pts, &scale(optimistic(p)));
             if gain > 1e-12 && best.is_none_or(|(g, _)| gain > g) {
                 best = Some((gain, i));
             }
@@ -146,7 +135,6 @@ fn hypervolume_improvement(
         let Some((_, i)) = best else { break };
         let (c, p) = left.remove(i);
         pts.push(scale(p.mean.to_minimise()));
-        base = hv(&pts);
         picks.push(*c);
     }
     // What adds nothing even optimistically is ranked by uncertainty.
@@ -159,6 +147,16 @@ fn hypervolume_improvement(
         }
     }
     picks
+}
+
+/// The reference point of the scaled box (every scaled coordinate is in [0, 1]).
+const REFERENCE: [f64; 4] = [1.1; 4];
+
+/// The hypervolume `candidate` adds to `points` (scaled, minimised): its
+/// exclusive box, one small hypervolume instead of two large ones per
+/// candidate; 0 for a candidate the indicator rejects (a non-finite value).
+fn gain(points: &[Vec<f64>], candidate: &[f64]) -> f64 {
+    aellm_nsga2::indicators::hypervolume_improvement(points, candidate, &REFERENCE).unwrap_or(0.0)
 }
 
 /// Fills a refinement batch with unmeasured uniform samples when the front
@@ -251,6 +249,29 @@ mod tests {
         assert!(!picks.contains(&cands[1].0));
         let distinct: HashSet<_> = picks.iter().collect();
         assert_eq!(distinct.len(), picks.len());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_gain_is_the_hypervolume_the_candidate_adds(
+            front in proptest::collection::vec(proptest::array::uniform4(0.0f64..1.0), 0..12),
+            candidate in proptest::array::uniform4(0.0f64..1.0),
+        ) {
+            let pts: Vec<Vec<f64>> = front.iter().map(|p| p.to_vec()).collect();
+            let hv = |p: &[Vec<f64>]| {
+                if p.is_empty() {
+                    0.0
+                } else {
+                    aellm_nsga2::indicators::hypervolume(p, &REFERENCE).unwrap()
+                }
+            };
+            let mut with = pts.clone();
+            with.push(candidate.to_vec());
+            let by_difference = hv(&with) - hv(&pts);
+            let g = gain(&pts, &candidate);
+            proptest::prop_assert!((g - by_difference).abs() <= 1e-9 * (1.0 + by_difference.abs()),
+                "gain {g} vs difference {by_difference}");
+        }
     }
 
     #[test]
