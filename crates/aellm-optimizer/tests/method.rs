@@ -189,7 +189,7 @@ fn baselines_share_the_budget_and_the_table_is_complete() {
         [
             "random search",
             "manual selection",
-            "EfficientLLM-recommended",
+            "EfficientLLM rec.",
             "AE-LLM"
         ]
     );

@@ -97,7 +97,7 @@ pub fn run_baselines(
             ("best single-stage".into(), single),
             ("random search".into(), random),
             ("manual selection".into(), manual),
-            ("EfficientLLM-recommended".into(), efficient),
+            ("EfficientLLM rec.".into(), efficient),
         ],
     })
 }
