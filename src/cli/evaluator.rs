@@ -1,21 +1,88 @@
 //! The evaluators the command line can build by name: the one place that
-//! turns `harness` (and, as they are added, other names) into an evaluator,
-//! used by `optimize`, `measure` and `worker`, so a study's workers measure
-//! with the evaluator the study names.
+//! turns `harness`, `costmodel` or `auto` into an evaluator, used by
+//! `optimize`, `measure` and `worker`, so a study's workers measure with the
+//! evaluator the study names.
 
+use aellm::costmodel::{Calibration, CostModel};
+use aellm::harness::evaluator::this_machine;
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
-use aellm::space::Evaluator;
+use aellm::space::{Evaluator, Scenario};
+use anyhow::Context;
+use std::path::Path;
 
 /// The evaluator used when none is named.
 pub const DEFAULT: &str = "harness";
 
 /// The names [`build`] accepts.
-pub const NAMES: &[&str] = &["harness"];
+pub const NAMES: &[&str] = &["harness", "costmodel"];
+
+/// The cost model, with the factors of a calibration file if one is given.
+fn costmodel(calibration: Option<&Path>) -> anyhow::Result<CostModel> {
+    Ok(match calibration {
+        Some(p) => CostModel::calibrated(
+            &Calibration::from_path(p).with_context(|| format!("calibration {}", p.display()))?,
+        ),
+        None => CostModel::default(),
+    })
+}
+
+/// Picks the evaluator for `scenario`: `harness`, `costmodel`, or `auto`
+/// (the harness when the scenario's hardware is this machine and the harness
+/// can build the model, else the cost model). Returns it with one line saying
+/// which produces the figures and why, for the report's first lines.
+pub fn choose(
+    name: &str,
+    scenario: &Scenario,
+    calibration: Option<&Path>,
+) -> anyhow::Result<(Box<dyn Evaluator>, String)> {
+    let harness = HarnessEvaluator::new(HarnessOptions::default());
+    let here = this_machine(harness.options().watts_per_core).name;
+    let on_this_machine = scenario.hardware.name == here;
+    let harness_can = harness.recipe_for(&scenario.model);
+    let use_harness = match name {
+        "harness" => true,
+        "costmodel" => false,
+        "auto" => on_this_machine && harness_can.is_ok(),
+        other => anyhow::bail!(
+            "unknown evaluator `{other}`; choose one of: auto, {}",
+            NAMES.join(", ")
+        ),
+    };
+    if use_harness {
+        if !on_this_machine {
+            anyhow::bail!(
+                "the harness measures on this machine ({here}), not on the scenario's `{}`: use --evaluator costmodel (or auto) for hardware this machine is not",
+                scenario.hardware.name
+            );
+        }
+        let why = format!(
+            "figures measured (or estimated where marked) by the harness on this machine ({here})"
+        );
+        return Ok((Box::new(harness), why));
+    }
+    let cm = costmodel(calibration)?;
+    let reason = if !on_this_machine {
+        format!(
+            "the scenario's hardware `{}` is not this machine",
+            scenario.hardware.name
+        )
+    } else if let Err(e) = harness_can {
+        format!("the harness cannot build the model: {e}")
+    } else {
+        "asked for".to_string()
+    };
+    let why = format!(
+        "every figure predicted by the cost model {} ({reason})",
+        cm.name()
+    );
+    Ok((Box::new(cm), why))
+}
 
 /// The evaluator called `name`, or an error listing the names it knows.
 pub fn build(name: &str) -> anyhow::Result<Box<dyn Evaluator>> {
     match name {
         "harness" => Ok(Box::new(HarnessEvaluator::new(HarnessOptions::default()))),
+        "costmodel" => Ok(Box::new(costmodel(None)?)),
         other => anyhow::bail!(
             "unknown evaluator `{other}`; choose one of: {}",
             NAMES.join(", ")

@@ -1,5 +1,6 @@
 //! Subcommands of the `aellm` command.
 
+mod calibrate;
 mod evaluator;
 mod measure;
 mod optimize;
@@ -31,6 +32,9 @@ enum Command {
     Space(space::SpaceArgs),
     /// List the built-in models, hardware and tasks.
     Presets(presets::PresetsArgs),
+    /// Fit the cost model's efficiency factors to measurements (a CSV) and
+    /// write a calibration file for `optimize --calibration`.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 impl Cli {
@@ -41,6 +45,7 @@ impl Cli {
             Command::Measure(a) => measure::run(a),
             Command::Space(a) => space::run(a),
             Command::Presets(a) => presets::run(a),
+            Command::Calibrate(a) => calibrate::run(a),
         }
     }
 }

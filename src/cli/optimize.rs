@@ -57,6 +57,15 @@ pub struct OptimizeArgs {
     /// Ablation: recombine gene by gene instead of stage by stage.
     #[arg(long)]
     no_hierarchical_crossover: bool,
+    /// Who produces the figures: `harness` (measured on this machine),
+    /// `costmodel` (predicted for the scenario's hardware), or `auto`: the
+    /// harness when the scenario's hardware is this machine and the harness
+    /// can build the model, else the cost model.
+    #[arg(long, default_value = "auto")]
+    evaluator: String,
+    /// Calibration file for the cost model (written by `aellm calibrate`).
+    #[arg(long)]
+    calibration: Option<PathBuf>,
 }
 
 /// The scenario, its budget from the file (if any) and the space to search.
@@ -95,8 +104,9 @@ fn params(a: &OptimizeArgs, budget: usize) -> AeLlmParams {
 }
 
 pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
-    let evaluator = evaluator::build(evaluator::DEFAULT)?;
     let (scenario, file_budget, space) = load_scenario(&a)?;
+    let (evaluator, produced_by) =
+        evaluator::choose(&a.evaluator, &scenario, a.calibration.as_deref())?;
     let budget = a.budget.or(file_budget).unwrap_or(24);
     // Every setting is checked before anything is created or measured.
     let params = params(&a, budget);
@@ -116,10 +126,15 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         space.for_model(&scenario.model).size(),
         study_path.display()
     );
+    println!("evaluator: {produced_by}");
     let bars = Bars::new();
     let started = std::time::Instant::now();
     let mut result: AeLlmResult =
         AeLlm::new(params).run(&evaluator, &scenario, &space, &study, &bars)?;
+    if let Some(why) = nothing_succeeded(&result) {
+        anyhow::bail!(why);
+    }
+    result.notes.insert(0, format!("Evaluator: {produced_by}."));
     let out_of_time = a.max_time.is_some_and(|t| started.elapsed() >= t);
     if !a.no_baselines && !out_of_time {
         let runs = run_baselines(&evaluator, &scenario, &space, &study, &bars, budget, a.seed)?;
@@ -129,6 +144,22 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     let files = write_report(&a.out, &result)?;
     summary::print(&result, files.len(), &a.out);
     Ok(())
+}
+
+/// One line saying why, when not one evaluation produced a measurement.
+fn nothing_succeeded(result: &AeLlmResult) -> Option<String> {
+    let n = result.evaluations.len();
+    if result.evaluations.iter().any(|e| e.measurement().is_some()) {
+        return None;
+    }
+    let first = result
+        .evaluations
+        .iter()
+        .find_map(|e| e.outcome.as_ref().err());
+    Some(match first {
+        Some(e) => format!("all {n} evaluations failed or were unsupported, e.g.: {e}"),
+        None => "no evaluation was run".to_string(),
+    })
 }
 
 /// Tells the reader, next to the figures, when some were estimated.

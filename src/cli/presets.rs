@@ -44,15 +44,27 @@ pub fn run(a: PresetsArgs) -> anyhow::Result<()> {
             experts
         );
     }
-    println!("\nHardware (vendors' data sheets, dense throughput)");
     println!(
-        "  {:<10} {:>8} {:>7} {:>9} {:>8} {:>8} {:>8} {:>10}",
-        "name", "memory", "power", "FP16", "FP8", "INT8", "INT4", "bandwidth"
+        "\nHardware (vendors' data sheets, dense throughput; link: NVLink or PCIe per device, both ways; idle: an assumption, docs/sources/hardware.md)"
+    );
+    println!(
+        "  {:<10} {:>8} {:>7} {:>9} {:>8} {:>8} {:>8} {:>10} {:>9} {:>6} {:>7}",
+        "name",
+        "memory",
+        "power",
+        "FP16",
+        "FP8",
+        "INT8",
+        "INT4",
+        "bandwidth",
+        "link",
+        "idle",
+        "devices"
     );
     let opt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.0}"));
     for h in HARDWARE {
         println!(
-            "  {:<10} {:>6.0}GB {:>6.0}W {:>9.1} {:>8} {:>8} {:>8} {:>7.0}GB/s",
+            "  {:<10} {:>6.0}GB {:>6.0}W {:>9.1} {:>8} {:>8} {:>8} {:>6.0}GB/s {:>5.0}GB/s {:>5.0}W {:>7}",
             h.name,
             h.memory_gb,
             h.power_w,
@@ -60,7 +72,10 @@ pub fn run(a: PresetsArgs) -> anyhow::Result<()> {
             opt(h.fp8),
             opt(h.int8),
             opt(h.int4),
-            h.bandwidth_gbs
+            h.bandwidth_gbs,
+            h.interconnect_gbs,
+            h.idle_power_w,
+            h.devices
         );
     }
     println!("\nTasks");
