@@ -78,6 +78,16 @@ pub fn choose(
     Ok((Box::new(cm), why))
 }
 
+/// The name [`build`] knows for `e` (what a worker builds to measure like it),
+/// if any.
+pub fn kind_of(e: &dyn Evaluator) -> Option<&'static str> {
+    let name = e.name();
+    NAMES
+        .iter()
+        .copied()
+        .find(|n| build(n).is_ok_and(|b| b.name() == name))
+}
+
 /// The evaluator called `name`, or an error listing the names it knows.
 pub fn build(name: &str) -> anyhow::Result<Box<dyn Evaluator>> {
     match name {

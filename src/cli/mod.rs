@@ -2,13 +2,16 @@
 
 mod calibrate;
 mod evaluator;
+mod fleet;
 mod measure;
 mod optimize;
 mod parse;
 mod presets;
 mod progress;
 mod space;
+mod study;
 mod summary;
+mod worker;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +35,12 @@ enum Command {
     Space(space::SpaceArgs),
     /// List the built-in models, hardware and tasks.
     Presets(presets::PresetsArgs),
+    /// Serve a shared study: claim configurations, measure them with the
+    /// evaluator the study names, store the results; run any number of
+    /// these, on any number of machines.
+    Worker(worker::WorkerArgs),
+    /// Look at a study (`aellm study status URL`).
+    Study(study::StudyArgs),
     /// Fit the cost model's efficiency factors to measurements (a CSV) and
     /// write a calibration file for `optimize --calibration`.
     Calibrate(calibrate::CalibrateArgs),
@@ -45,6 +54,8 @@ impl Cli {
             Command::Measure(a) => measure::run(a),
             Command::Space(a) => space::run(a),
             Command::Presets(a) => presets::run(a),
+            Command::Worker(a) => worker::run(a),
+            Command::Study(a) => study::run(a),
             Command::Calibrate(a) => calibrate::run(a),
         }
     }

@@ -1,11 +1,10 @@
 //! `aellm optimize`: the whole AE-LLM method, with a report directory.
 
 use super::progress::Bars;
-use super::{evaluator, parse, summary};
+use super::{evaluator, fleet, parse, summary};
 use aellm::harness::HarnessEvaluator;
 use aellm::optimizer::baselines::{compare, run_baselines};
-use aellm::optimizer::study::SqliteStudy;
-use aellm::optimizer::{AeLlm, AeLlmParams, AeLlmResult, write_report};
+use aellm::optimizer::{AeLlmParams, AeLlmResult, write_report};
 use aellm::space::{Preferences, Scenario, ScenarioFile, Space};
 use anyhow::Context;
 use clap::Args;
@@ -22,10 +21,20 @@ pub struct OptimizeArgs {
     /// Report directory.
     #[arg(long, default_value = "aellm-out")]
     out: PathBuf,
-    /// Study database (every measurement; a rerun with the same file resumes).
-    /// Default: OUT/study.sqlite.
+    /// The study (every measurement; a rerun with the same study resumes):
+    /// a SQLite file path or a postgres://user@host/db URL. Default:
+    /// OUT/study.sqlite.
     #[arg(long)]
-    study: Option<PathBuf>,
+    study: Option<String>,
+    /// Hand every evaluation to workers through the study and start this
+    /// many `aellm worker`s here (0: start none, wait for workers started
+    /// elsewhere, e.g. by Slurm or Kubernetes).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Let local workers measure side by side (their timings then disturb
+    /// each other); off, they take turns.
+    #[arg(long)]
+    allow_shared_host: bool,
     /// Seed of every random choice.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -113,31 +122,56 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     params.check()?;
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("creating the report directory {}", a.out.display()))?;
-    let study_path = a
+    let study_url = a
         .study
         .clone()
-        .unwrap_or_else(|| a.out.join("study.sqlite"));
-    let study = SqliteStudy::open(&study_path)?;
+        .unwrap_or_else(|| a.out.join("study.sqlite").display().to_string());
+    let study = aellm::optimizer::study::open(&study_url)?;
     println!(
         "aellm: {} on {} ({}), {} valid configurations, budget {budget} evaluations, study {}",
         scenario.model.name,
         scenario.hardware.name,
         scenario.task.name,
         space.for_model(&scenario.model).size(),
-        study_path.display()
+        study_url
     );
     println!("evaluator: {produced_by}");
     let bars = Bars::new();
     let started = std::time::Instant::now();
+    let optimizer = fleet::optimizer(params, a.workers, evaluator.as_ref())?;
+    if a.workers.is_some() {
+        study.set_closed(false)?;
+    }
+    let local = match a.workers {
+        Some(n) if n > 0 => Some(fleet::LocalWorkers::start(
+            &study_url,
+            n,
+            a.allow_shared_host,
+        )?),
+        _ => None,
+    };
     let mut result: AeLlmResult =
-        AeLlm::new(params).run(&evaluator, &scenario, &space, &study, &bars)?;
+        optimizer.run(&evaluator, &scenario, &space, study.as_ref(), &bars)?;
+    match local {
+        Some(w) => w.finish(study.as_ref())?,
+        None if a.workers.is_some() => study.set_closed(true)?,
+        None => {}
+    }
     if let Some(why) = nothing_succeeded(&result) {
         anyhow::bail!(why);
     }
     result.notes.insert(0, format!("Evaluator: {produced_by}."));
     let out_of_time = a.max_time.is_some_and(|t| started.elapsed() >= t);
     if !a.no_baselines && !out_of_time {
-        let runs = run_baselines(&evaluator, &scenario, &space, &study, &bars, budget, a.seed)?;
+        let runs = run_baselines(
+            &evaluator,
+            &scenario,
+            &space,
+            study.as_ref(),
+            &bars,
+            budget,
+            a.seed,
+        )?;
         compare(&mut result, &runs)?;
     }
     note_estimates(&mut result);
