@@ -13,55 +13,6 @@ use postgres::{Client, GenericClient, NoTls};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Version 2's tables, as in the SQLite store, in PostgreSQL's types.
-const TABLES: &str = "
-CREATE TABLE IF NOT EXISTS aellm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evaluations (
-    id            BIGSERIAL PRIMARY KEY,
-    scenario      TEXT NOT NULL,
-    evaluator     TEXT NOT NULL,
-    config_key    TEXT NOT NULL,
-    configuration TEXT NOT NULL,
-    outcome       TEXT NOT NULL,
-    ok            INTEGER NOT NULL,
-    accuracy      DOUBLE PRECISION,
-    latency_ms    DOUBLE PRECISION,
-    memory_gb     DOUBLE PRECISION,
-    energy_j      DOUBLE PRECISION,
-    phase         TEXT NOT NULL,
-    stored_at     DOUBLE PRECISION NOT NULL,
-    host          TEXT,
-    UNIQUE (scenario, evaluator, config_key)
-);
-CREATE TABLE IF NOT EXISTS studies (
-    scenario  TEXT NOT NULL,
-    evaluator TEXT NOT NULL,
-    spec      TEXT NOT NULL,
-    PRIMARY KEY (scenario, evaluator)
-);
-CREATE TABLE IF NOT EXISTS trials (
-    id            BIGSERIAL PRIMARY KEY,
-    scenario      TEXT NOT NULL,
-    evaluator     TEXT NOT NULL,
-    config_key    TEXT NOT NULL,
-    configuration TEXT NOT NULL,
-    phase         TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    attempts      INTEGER NOT NULL DEFAULT 0,
-    token         TEXT,
-    lease_until   DOUBLE PRECISION,
-    worker        TEXT,
-    errors        TEXT NOT NULL DEFAULT '[]',
-    UNIQUE (scenario, evaluator, config_key)
-);
-CREATE INDEX IF NOT EXISTS trials_by_state ON trials (state, id);
-CREATE TABLE IF NOT EXISTS workers (
-    worker    TEXT PRIMARY KEY,
-    host      TEXT NOT NULL,
-    last_seen DOUBLE PRECISION NOT NULL
-);
-";
-
 /// Seconds since the Unix epoch on the server's clock.
 pub(super) const NOW: &str = "extract(epoch from clock_timestamp())::float8";
 
@@ -95,9 +46,9 @@ impl PostgresStudy {
         let found = inspect(&mut tx).map_err(|e| store_err(&location, e))?;
         match schema::decide(&location, &found)? {
             Opening::Current => {}
-            Opening::Create => tx.batch_execute(TABLES).map_err(|e| store_err(&location, e))?,
+            Opening::Create => tx.batch_execute(&schema::tables(schema::Dialect::Postgres)).map_err(|e| store_err(&location, e))?,
             Opening::MigrateFrom1 => tx
-                .batch_execute(&format!("ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS host TEXT; DROP TABLE IF EXISTS leases; {TABLES}"))
+                .batch_execute(&format!("ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS host TEXT; DROP TABLE IF EXISTS leases; {}", schema::tables(schema::Dialect::Postgres)))
                 .map_err(|e| store_err(&location, e))?,
         }
         stamp(&mut tx).map_err(|e| store_err(&location, e))?;
@@ -199,12 +150,7 @@ fn inspect(c: &mut impl GenericClient) -> PgResult<Found> {
 }
 
 fn stamp(c: &mut impl GenericClient) -> PgResult<()> {
-    for (k, val, overwrite) in [
-        ("program", schema::PROGRAM.to_string(), false),
-        ("schema_version", schema::SCHEMA_VERSION.to_string(), true),
-        ("created_by", schema::written_by(), false),
-        ("written_by", schema::written_by(), true),
-    ] {
+    for (k, val, overwrite) in schema::stamp() {
         let sql = if overwrite {
             "INSERT INTO aellm_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
         } else {

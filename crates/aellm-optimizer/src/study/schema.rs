@@ -20,6 +20,84 @@ pub fn written_by() -> String {
     format!("aellm-optimizer {}", env!("CARGO_PKG_VERSION"))
 }
 
+/// The SQL dialects of the stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// Version 2's tables, in one store's types.
+pub(crate) fn tables(d: Dialect) -> String {
+    let (id, real) = match d {
+        Dialect::Sqlite => ("INTEGER PRIMARY KEY", "REAL"),
+        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
+    };
+    TABLES_SQL.replace("{ID}", id).replace("{REAL}", real)
+}
+
+const TABLES_SQL: &str = "
+CREATE TABLE IF NOT EXISTS aellm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS evaluations (
+    id            {ID},
+    scenario      TEXT NOT NULL,
+    evaluator     TEXT NOT NULL,
+    config_key    TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    ok            INTEGER NOT NULL,
+    accuracy      {REAL},
+    latency_ms    {REAL},
+    memory_gb     {REAL},
+    energy_j      {REAL},
+    phase         TEXT NOT NULL,
+    stored_at     {REAL} NOT NULL,
+    host          TEXT,
+    UNIQUE (scenario, evaluator, config_key)
+);
+CREATE TABLE IF NOT EXISTS studies (
+    scenario  TEXT NOT NULL,
+    evaluator TEXT NOT NULL,
+    spec      TEXT NOT NULL,
+    PRIMARY KEY (scenario, evaluator)
+);
+CREATE TABLE IF NOT EXISTS trials (
+    id            {ID},
+    scenario      TEXT NOT NULL,
+    evaluator     TEXT NOT NULL,
+    config_key    TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    phase         TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    token         TEXT,
+    lease_until   {REAL},
+    worker        TEXT,
+    errors        TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (scenario, evaluator, config_key)
+);
+CREATE INDEX IF NOT EXISTS trials_by_state ON trials (state, id);
+CREATE TABLE IF NOT EXISTS workers (
+    worker    TEXT PRIMARY KEY,
+    host      TEXT NOT NULL,
+    last_seen {REAL} NOT NULL
+);
+";
+
+/// What every store writes in `aellm_meta` when opened: key, value, and
+/// whether an existing value is overwritten (the creator is kept, the last
+/// writer and the version are updated).
+pub(crate) fn stamp() -> [(&'static str, String, bool); 4] {
+    [
+        ("program", PROGRAM.to_string(), false),
+        ("schema_version", SCHEMA_VERSION.to_string(), true),
+        ("created_by", written_by(), false),
+        ("written_by", written_by(), true),
+    ]
+}
+
 /// What opening a store must do, from what is in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Opening {

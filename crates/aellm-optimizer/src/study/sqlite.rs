@@ -11,55 +11,6 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Version 2's tables (see [`schema::SCHEMA_VERSION`]).
-const TABLES: &str = "
-CREATE TABLE IF NOT EXISTS aellm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evaluations (
-    id            INTEGER PRIMARY KEY,
-    scenario      TEXT NOT NULL,
-    evaluator     TEXT NOT NULL,
-    config_key    TEXT NOT NULL,
-    configuration TEXT NOT NULL,
-    outcome       TEXT NOT NULL,
-    ok            INTEGER NOT NULL,
-    accuracy      REAL,
-    latency_ms    REAL,
-    memory_gb     REAL,
-    energy_j      REAL,
-    phase         TEXT NOT NULL,
-    stored_at     REAL NOT NULL,
-    host          TEXT,
-    UNIQUE (scenario, evaluator, config_key)
-);
-CREATE TABLE IF NOT EXISTS studies (
-    scenario  TEXT NOT NULL,
-    evaluator TEXT NOT NULL,
-    spec      TEXT NOT NULL,
-    PRIMARY KEY (scenario, evaluator)
-);
-CREATE TABLE IF NOT EXISTS trials (
-    id            INTEGER PRIMARY KEY,
-    scenario      TEXT NOT NULL,
-    evaluator     TEXT NOT NULL,
-    config_key    TEXT NOT NULL,
-    configuration TEXT NOT NULL,
-    phase         TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    attempts      INTEGER NOT NULL DEFAULT 0,
-    token         TEXT,
-    lease_until   REAL,
-    worker        TEXT,
-    errors        TEXT NOT NULL DEFAULT '[]',
-    UNIQUE (scenario, evaluator, config_key)
-);
-CREATE INDEX IF NOT EXISTS trials_by_state ON trials (state, id);
-CREATE TABLE IF NOT EXISTS workers (
-    worker    TEXT PRIMARY KEY,
-    host      TEXT NOT NULL,
-    last_seen REAL NOT NULL
-);
-";
-
 /// Seconds since the Unix epoch on the database's clock.
 pub(super) const NOW: &str = "((julianday('now') - 2440587.5) * 86400.0)";
 
@@ -107,13 +58,16 @@ impl SqliteStudy {
         let found = inspect(&tx).map_err(err)?;
         match schema::decide(&location, &found)? {
             Opening::Current => {}
-            Opening::Create => tx.execute_batch(TABLES).map_err(err)?,
+            Opening::Create => tx
+                .execute_batch(&schema::tables(schema::Dialect::Sqlite))
+                .map_err(err)?,
             Opening::MigrateFrom1 => {
                 tx.execute_batch(
                     "ALTER TABLE evaluations ADD COLUMN host TEXT; DROP TABLE IF EXISTS leases;",
                 )
                 .map_err(err)?;
-                tx.execute_batch(TABLES).map_err(err)?;
+                tx.execute_batch(&schema::tables(schema::Dialect::Sqlite))
+                    .map_err(err)?;
                 tracing::info!(study = %location, "migrated a version-1 study to version {}", schema::SCHEMA_VERSION);
             }
         }
@@ -186,13 +140,7 @@ fn inspect(c: &Connection) -> rusqlite::Result<Found> {
 
 /// Writes who we are: program and version once, the last writer each time.
 fn stamp(c: &Connection) -> rusqlite::Result<()> {
-    let v = schema::SCHEMA_VERSION.to_string();
-    for (k, val, overwrite) in [
-        ("program", schema::PROGRAM.to_string(), false),
-        ("schema_version", v, true),
-        ("created_by", schema::written_by(), false),
-        ("written_by", schema::written_by(), true),
-    ] {
+    for (k, val, overwrite) in schema::stamp() {
         let sql = if overwrite {
             "INSERT INTO aellm_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
         } else {
