@@ -82,19 +82,7 @@ pub(crate) fn result(
             utility: u(&m.objectives()),
         })
         .collect();
-    let measured: std::collections::HashSet<Configuration> =
-        evaluations.iter().map(|e| e.configuration).collect();
-    let predicted_front: Vec<FrontMember> = predicted
-        .iter()
-        .filter(|(c, _)| !measured.contains(c))
-        .map(|(c, p)| FrontMember {
-            configuration: *c,
-            objectives: p.mean,
-            provenance: Provenance::Predicted,
-            std: Some(p.std),
-            utility: u(&p.mean),
-        })
-        .collect();
+    let predicted_front = predicted_members(predicted, &evaluations, &u);
 
     let best = measured_front
         .iter()
@@ -121,21 +109,7 @@ pub(crate) fn result(
     });
 
     let near_misses = if measured_front.is_empty() {
-        let mut all: Vec<(Configuration, Objectives)> = successes(&evaluations)
-            .into_iter()
-            .map(|(c, m)| (c, m.objectives()))
-            .collect();
-        all.sort_by(|a, b| {
-            total_violation(&a.1, scenario).total_cmp(&total_violation(&b.1, scenario))
-        });
-        all.into_iter()
-            .take(5)
-            .map(|(c, o)| NearMiss {
-                configuration: c,
-                objectives: o,
-                violations: violations(&o, scenario),
-            })
-            .collect()
+        near_misses(&evaluations, scenario)
     } else {
         Vec::new()
     };
@@ -152,6 +126,44 @@ pub(crate) fn result(
         stopped,
         notes: Vec::new(),
     }
+}
+
+/// The surrogate's front members not measured, with their predictions.
+fn predicted_members(
+    predicted: &[(Configuration, Prediction)],
+    evaluations: &[Evaluation],
+    u: &impl Fn(&Objectives) -> f64,
+) -> Vec<FrontMember> {
+    let measured: std::collections::HashSet<Configuration> =
+        evaluations.iter().map(|e| e.configuration).collect();
+    predicted
+        .iter()
+        .filter(|(c, _)| !measured.contains(c))
+        .map(|(c, p)| FrontMember {
+            configuration: *c,
+            objectives: p.mean,
+            provenance: Provenance::Predicted,
+            std: Some(p.std),
+            utility: u(&p.mean),
+        })
+        .collect()
+}
+
+/// When nothing is feasible: the five closest configurations and what each breaks.
+fn near_misses(evaluations: &[Evaluation], scenario: &Scenario) -> Vec<NearMiss> {
+    let mut all: Vec<(Configuration, Objectives)> = successes(evaluations)
+        .into_iter()
+        .map(|(c, m)| (c, m.objectives()))
+        .collect();
+    all.sort_by(|a, b| total_violation(&a.1, scenario).total_cmp(&total_violation(&b.1, scenario)));
+    all.into_iter()
+        .take(5)
+        .map(|(c, o)| NearMiss {
+            configuration: c,
+            objectives: o,
+            violations: violations(&o, scenario),
+        })
+        .collect()
 }
 
 fn sensitivity(

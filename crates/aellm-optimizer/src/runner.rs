@@ -319,4 +319,45 @@ mod tests {
         assert_eq!(r.all().unwrap().len(), 7);
         assert_eq!(r.fresh_evaluations(), 7);
     }
+
+    #[test]
+    fn through_a_queue_workers_measure_and_results_come_back_in_order() {
+        use crate::study::{LeasePolicy, Queue, SqliteStudy};
+        let dir = tempfile::tempdir().unwrap();
+        let study = SqliteStudy::open(dir.path().join("q.sqlite")).unwrap();
+        let s = contract::scenario();
+        let ev = Counting(AtomicUsize::new(0));
+        let cs = contract::configs(5);
+        study
+            .record(
+                &StudyKey::new(&s, "counting"),
+                &Evaluation::run(&ev, cs[0], &s),
+                "x",
+            )
+            .unwrap();
+        let got = std::thread::scope(|sc| {
+            // A worker thread: claims until the runner has all it asked for.
+            sc.spawn(|| {
+                let mut n = 0;
+                while n < 4 {
+                    match study.claim("w", "h", &LeasePolicy::default()).unwrap() {
+                        Some(c) => {
+                            let e = Evaluation::run(&ev, c.configuration, &s);
+                            assert!(study.complete(&c, &e, "h").unwrap());
+                            n += 1;
+                        }
+                        None => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            });
+            let r = Runner::new(&ev, &study, &s, &Silent, None).through_queue(&study);
+            let m = r.measure(&cs, "initial").unwrap();
+            assert_eq!(r.fresh_evaluations(), 4);
+            m
+        });
+        let order: Vec<Configuration> = got.evaluations.iter().map(|e| e.configuration).collect();
+        assert_eq!(order, cs);
+        assert_eq!(ev.0.load(Ordering::SeqCst), 5, "each measured once");
+        assert_eq!(study.status().unwrap().done, 4);
+    }
 }
