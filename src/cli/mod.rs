@@ -4,6 +4,7 @@ mod calibrate;
 mod evaluator;
 mod fleet;
 mod measure;
+mod models;
 mod optimize;
 mod parse;
 mod presets;
@@ -35,6 +36,8 @@ enum Command {
     Space(space::SpaceArgs),
     /// List the built-in models, hardware and tasks.
     Presets(presets::PresetsArgs),
+    /// Real pretrained models: `aellm models fetch smollm2-135m`, `aellm models list`.
+    Models(models::ModelsArgs),
     /// Serve a shared study: claim configurations, measure them with the
     /// evaluator the study names, store the results; run any number of
     /// these, on any number of machines.
@@ -54,6 +57,7 @@ impl Cli {
             Command::Measure(a) => measure::run(a),
             Command::Space(a) => space::run(a),
             Command::Presets(a) => presets::run(a),
+            Command::Models(a) => models::run(a),
             Command::Worker(a) => worker::run(a),
             Command::Study(a) => study::run(a),
             Command::Calibrate(a) => calibrate::run(a),
