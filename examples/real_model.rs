@@ -1,0 +1,158 @@
+//! A real pretrained model in the harness: SmolLM2-135M-Instruct (or any
+//! Llama-family checkpoint given as the argument) read into the harness's
+//! own transformer, then its perplexity on held-out English, its accuracy on
+//! the project's science questions, and its weight and KV-cache bytes.
+//!
+//! ```text
+//! scripts/fetch-model.sh smollm2-135m          # once, about 93 MB
+//! cargo run --release --example real_model     # or: -- path/to/model
+//! ```
+//! Each figure says how it was obtained: measured (the model run here),
+//! counted (bytes of the tensors the model holds) or estimated (a formula of
+//! `aellm_space::footprint`).
+
+use aellm::harness::CausalLm;
+use aellm::harness::metrics::accuracy::score;
+use aellm::harness::model::CachePrecision;
+use aellm::harness::pretrained::cache_bytes::kv_bytes_per_token;
+use aellm::harness::pretrained::data::{MC_CHANCE, Split, real_text, science_questions};
+use aellm::harness::pretrained::perplexity::perplexity;
+use aellm::harness::pretrained::{Pretrained, load};
+use aellm::harness::tasks::TaskFamily;
+use aellm::space::footprint::{Footprint, FootprintOptions, matrix_bytes};
+use aellm::space::{Attention, Configuration, KvCache, WeightPrecision};
+use anyhow::Result;
+use std::time::Instant;
+
+/// Tokens of held-out text the perplexity is measured on (the issue asks for at least 20k).
+const PPL_TOKENS: usize = 20_480;
+/// Tokens per perplexity window.
+const WINDOW: usize = 512;
+
+fn main() -> Result<()> {
+    let model = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "smollm2-135m".into());
+    let device = aellm::harness::device::best();
+    let t0 = Instant::now();
+    let p = load(&model, &device)?;
+    let m = p.transformer(&device)?;
+    println!(
+        "{} ({:?}), read in {:.1} s",
+        p.name,
+        p.format,
+        t0.elapsed().as_secs_f64()
+    );
+    println!(
+        "  {} parameters (counted), stored as {} ({:.2} bits/weight, {:.1} MB in the file): the dense \
+         weights below are this file dequantized",
+        p.parameters(),
+        p.precision.name,
+        p.precision.bits_per_weight,
+        p.precision.bytes as f64 / 1e6
+    );
+    weight_bytes(&p, m.weight_bytes());
+    kv_bytes(&p, &m)?;
+    quality(&p, &m)?;
+    Ok(())
+}
+
+/// Weight bytes of the checkpoint's own matrices at each precision.
+fn weight_bytes(p: &Pretrained, dense: usize) {
+    println!("\nweight bytes");
+    println!(
+        "  dense f32 in memory: {:.1} MB (counted)",
+        dense as f64 / 1e6
+    );
+    let o = FootprintOptions::default();
+    for prec in WeightPrecision::ALL {
+        // Matrices at `prec`, vectors (norms) at FP16; the tied embedding once.
+        let bytes: f64 = p
+            .weights
+            .values()
+            .map(|t| match t.dims() {
+                [out, inp] => matrix_bytes(*inp as u64, *out as u64, prec, &o),
+                d => 2.0 * d.iter().product::<usize>() as f64,
+            })
+            .sum();
+        println!("  {prec:?}: {:.1} MB (estimated)", bytes / 1e6);
+    }
+}
+
+/// KV-cache bytes per token: the real cache, and each attention variant and layout.
+fn kv_bytes<M: CausalLm>(p: &Pretrained, m: &M) -> Result<()> {
+    println!("\nKV-cache bytes per token");
+    let ids = p
+        .tokenizer
+        .encode("The sky over the sea was grey and the wind came from the north.")?;
+    for prec in [CachePrecision::Full, CachePrecision::Int8] {
+        let b = kv_bytes_per_token(m, &ids, prec)?;
+        println!(
+            "  this model ({} KV heads), {prec:?} cache: {b:.0} (counted)",
+            p.arch.kv_heads
+        );
+    }
+    let spec = p.model_spec();
+    // MHA is left out: on a GQA checkpoint the footprint keeps the
+    // checkpoint's key/value heads for it (it never caches more heads than
+    // the checkpoint computes), so its row would repeat GQA-3's.
+    let variants = [
+        ("GQA-3 (the checkpoint)", Attention::Gqa { kv_groups: 3 }),
+        ("MQA", Attention::Mqa),
+    ];
+    for (name, attention) in variants {
+        for layout in KvCache::ALL {
+            let mut c = Configuration::default();
+            c.architecture.attention = attention;
+            c.inference.kv_cache = layout;
+            if !c.validate().is_empty() {
+                continue;
+            }
+            let f = Footprint::new(&spec, &c, FootprintOptions::default())?;
+            println!(
+                "  {name}, {layout:?}: {:.0} (estimated, FP16 cache)",
+                f.kv_bytes_per_token()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Perplexity on held-out text and multiple-choice accuracy (measured).
+fn quality<M: CausalLm>(p: &Pretrained, m: &M) -> Result<()> {
+    let ids = p.tokenizer.encode(real_text(Split::Test))?;
+    let n = ids.len().min(PPL_TOKENS);
+    let t0 = Instant::now();
+    let ppl = perplexity(m, &ids[..n], WINDOW, CachePrecision::Full)?;
+    let (lo, hi) = ppl.interval();
+    println!(
+        "\nperplexity on {} held-out tokens of Persuasion ({} windows of {WINDOW}): {:.2} \
+         (±1 s.e. {lo:.2}..{hi:.2}; measured, {:.0} s)",
+        ppl.tokens,
+        ppl.windows,
+        ppl.perplexity,
+        t0.elapsed().as_secs_f64()
+    );
+    let qs: Vec<_> = science_questions(Split::Test)?
+        .iter()
+        .map(|q| q.to_example())
+        .collect();
+    let t0 = Instant::now();
+    let acc = score(
+        m,
+        &p.tokenizer,
+        TaskFamily::Choice,
+        &qs,
+        CachePrecision::Full,
+    )?;
+    let se = (acc * (1.0 - acc) / qs.len() as f64).sqrt();
+    println!(
+        "science multiple choice, {} test questions: accuracy {:.1}% ± {:.1} (chance {:.0}%; measured, {:.0} s)",
+        qs.len(),
+        100.0 * acc,
+        100.0 * se,
+        100.0 * MC_CHANCE,
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
