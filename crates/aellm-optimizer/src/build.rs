@@ -9,16 +9,6 @@ use aellm_space::{
     Configuration, Evaluation, Measurement, Objectives, Provenance, Scenario, Space,
 };
 
-/// Provenance of a measured front member: `Measured` only if all four of its
-/// figures were measured, otherwise `Estimated` (some figure was estimated).
-fn measured_provenance(m: &Measurement) -> Provenance {
-    if m.fully_measured() {
-        Provenance::Measured
-    } else {
-        Provenance::Estimated
-    }
-}
-
 /// The successful evaluations, in order.
 pub(crate) fn successes(evaluations: &[Evaluation]) -> Vec<(Configuration, &Measurement)> {
     evaluations
@@ -77,7 +67,7 @@ pub(crate) fn result(
         .map(|(c, m)| FrontMember {
             configuration: *c,
             objectives: m.objectives(),
-            provenance: measured_provenance(m),
+            provenance: m.provenance(),
             std: None,
             utility: u(&m.objectives()),
         })
@@ -192,7 +182,7 @@ fn sensitivity(
                 .find(|e| e.configuration == *n)
                 .and_then(|e| e.measurement())
             {
-                Some(m) => (m.objectives(), measured_provenance(m)),
+                Some(m) => (m.objectives(), m.provenance()),
                 None => {
                     let i = unmeasured.iter().position(|u| u == n)?;
                     (predictions.get(i)?.mean, Provenance::Predicted)

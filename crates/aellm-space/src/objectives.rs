@@ -206,6 +206,20 @@ impl Measurement {
         ]
     }
 
+    /// The provenance of the measurement as a whole: its weakest figure's
+    /// (one predicted figure makes it predicted; else one estimated makes
+    /// it estimated; else measured).
+    pub fn provenance(&self) -> Provenance {
+        let all = self.figures().map(|f| f.provenance);
+        if all.contains(&Provenance::Predicted) {
+            Provenance::Predicted
+        } else if all.contains(&Provenance::Estimated) {
+            Provenance::Estimated
+        } else {
+            Provenance::Measured
+        }
+    }
+
     /// Whether every one of the four figures was measured.
     pub fn fully_measured(&self) -> bool {
         self.figures()
@@ -252,5 +266,21 @@ mod tests {
         b.latency_ms = 5.0;
         assert!(!a.dominates(&b) && !b.dominates(&a));
         assert_eq!(Objectives::from_minimised(a.to_minimise()), a);
+    }
+
+    #[test]
+    fn a_measurement_is_as_weak_as_its_weakest_figure() {
+        let o = Objectives {
+            accuracy: 0.5,
+            latency_ms: 10.0,
+            memory_gb: 1.0,
+            energy_j: 5.0,
+        };
+        let mut m = Measurement::new(o, Provenance::Measured, "t");
+        assert_eq!(m.provenance(), Provenance::Measured);
+        m.energy_j = Figure::estimated(5.0, "CPU time x 10 W");
+        assert_eq!(m.provenance(), Provenance::Estimated);
+        m.latency_ms = Figure::predicted(10.0, 1.0);
+        assert_eq!(m.provenance(), Provenance::Predicted);
     }
 }
