@@ -3,6 +3,7 @@
 //! `optimize`, `measure` and `worker`, so a study's workers measure with the
 //! evaluator the study names.
 
+use crate::exit::BadInput;
 use aellm::costmodel::{Calibration, CostModel};
 use aellm::harness::evaluator::this_machine;
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
@@ -43,17 +44,21 @@ pub fn choose(
         "harness" => true,
         "costmodel" => false,
         "auto" => on_this_machine && harness_can.is_ok(),
-        other => anyhow::bail!(
-            "unknown evaluator `{other}`; choose one of: auto, {}",
-            NAMES.join(", ")
-        ),
+        other => {
+            return Err(BadInput(format!(
+                "unknown evaluator `{other}`; choose one of: auto, {}",
+                NAMES.join(", ")
+            ))
+            .into());
+        }
     };
     if use_harness {
         if !on_this_machine {
-            anyhow::bail!(
+            return Err(BadInput(format!(
                 "the harness measures on this machine ({here}), not on the scenario's `{}`: use --evaluator costmodel (or auto) for hardware this machine is not",
                 scenario.hardware.name
-            );
+            ))
+            .into());
         }
         let why = format!(
             "figures measured (or estimated where marked) by the harness on this machine ({here})"
@@ -93,10 +98,11 @@ pub fn build(name: &str) -> anyhow::Result<Box<dyn Evaluator>> {
     match name {
         "harness" => Ok(Box::new(HarnessEvaluator::new(HarnessOptions::default()))),
         "costmodel" => Ok(Box::new(costmodel(None)?)),
-        other => anyhow::bail!(
+        other => Err(BadInput(format!(
             "unknown evaluator `{other}`; choose one of: {}",
             NAMES.join(", ")
-        ),
+        ))
+        .into()),
     }
 }
 

@@ -158,7 +158,7 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         None => {}
     }
     if let Some(why) = nothing_succeeded(&result) {
-        anyhow::bail!(why);
+        return Err(crate::exit::NoRecommendation(why).into());
     }
     result.notes.insert(0, format!("Evaluator: {produced_by}."));
     let out_of_time = a.max_time.is_some_and(|t| started.elapsed() >= t);
@@ -177,6 +177,13 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     note_estimates(&mut result);
     let files = write_report(&a.out, &result)?;
     summary::print(&result, files.len(), &a.out);
+    if result.recommended.is_none() {
+        return Err(crate::exit::NoRecommendation(format!(
+            "no measured configuration meets every limit of the scenario; the closest ones are in {}",
+            a.out.join("report.md").display()
+        ))
+        .into());
+    }
     Ok(())
 }
 
