@@ -98,8 +98,9 @@ fn report(child: Child) -> String {
     assert!(out.status.success(), "worker failed: {out:?}");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     // libtest prints `test worker_process ... ` before the test's own output.
-    text.find("REPORT")
-        .map_or(String::new(), |i| text[i..].lines().next().unwrap_or("").to_string())
+    text.find("REPORT").map_or(String::new(), |i| {
+        text[i..].lines().next().unwrap_or("").to_string()
+    })
 }
 
 fn scenario() -> Scenario {
