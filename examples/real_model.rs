@@ -120,7 +120,7 @@ fn kv_bytes<M: CausalLm>(p: &Pretrained, m: &M) -> Result<()> {
 
 /// Perplexity on held-out text and multiple-choice accuracy (measured).
 fn quality<M: CausalLm>(p: &Pretrained, m: &M) -> Result<()> {
-    let ids = p.tokenizer.encode(real_text(Split::Test))?;
+    let ids = p.tokenizer.encode(&real_text(Split::Test)?)?;
     let n = ids.len().min(PPL_TOKENS);
     let t0 = Instant::now();
     let ppl = perplexity(m, &ids[..n], WINDOW, CachePrecision::Full)?;

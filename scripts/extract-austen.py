@@ -2,7 +2,7 @@
 """Extract Jane Austen's *Persuasion* (public domain) from the Debian package
 `r-cran-janeaustenr` and write the harness's real-text splits.
 
-    python3 scripts/extract-austen.py [OUT_DIR]   # default crates/aellm-harness/data/text
+    python3 scripts/extract-austen.py [OUT_DIR]   # default ~/.cache/aellm/data/persuasion (scripts/fetch-data.sh passes the cache)
 
 The package keeps the novels as R character vectors (one line of the book per
 element) in an R lazy-load database (`data/Rdata.rdb`): each record is a
@@ -90,7 +90,8 @@ def chapters(lines):
 
 
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else "crates/aellm-harness/data/text"
+    default = os.path.join(os.environ.get("AELLM_CACHE", os.path.expanduser("~/.cache/aellm")), "data", "persuasion")
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else default
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["apt-get", "download", PACKAGE], cwd=tmp, check=True)
         deb = glob.glob(os.path.join(tmp, "*.deb"))[0]

@@ -127,7 +127,16 @@ fn logits_match_candle_quantized_llama_on_the_file() {
 fn perplexity_on_held_out_austen_is_low() {
     let Some(p) = smollm2() else { return };
     let m = p.transformer(&Device::Cpu).unwrap();
-    let ids = p.tokenizer.encode(real_text(Split::Test)).unwrap();
+    let text = match real_text(Split::Test) {
+        Ok(t) => t,
+        Err(e) => {
+            // CI runs scripts/fetch-data.sh; a developer who has not is told how.
+            assert!(std::env::var_os("CI").is_none(), "{e}");
+            eprintln!("skipped: {e}");
+            return;
+        }
+    };
+    let ids = p.tokenizer.encode(&text).unwrap();
     assert!(ids.len() > 20_000, "{} test tokens", ids.len());
     // Measured 34.7 on these 1024 tokens (30.4 on 2048); a model that read
     // its weights wrongly scores in the thousands (the vocabulary is 49,152).

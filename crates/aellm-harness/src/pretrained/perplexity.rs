@@ -43,7 +43,7 @@ impl Perplexity {
 /// use aellm_harness::model::CachePrecision;
 /// let p = load("smollm2-135m", &candle_core::Device::Cpu)?;
 /// let model = p.transformer(&candle_core::Device::Cpu)?;
-/// let ids = p.tokenizer.encode(data::real_text(data::Split::Test))?;
+/// let ids = p.tokenizer.encode(&data::real_text(data::Split::Test)?)?;
 /// let ppl = perplexity(&model, &ids[..4096], 512, CachePrecision::Full)?;
 /// println!("perplexity {:.2} on {} tokens", ppl.perplexity, ppl.tokens);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
