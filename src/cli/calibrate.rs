@@ -2,6 +2,7 @@
 //! measurements taken on a GPU and writes a calibration file that
 //! `aellm optimize --calibration` uses.
 
+use crate::exit::BadInput;
 use aellm::costmodel::calibration::{fit, median_abs};
 use aellm::costmodel::observation::read_csv;
 use aellm::costmodel::{Calibration, Efficiency};
@@ -26,9 +27,10 @@ pub struct CalibrateArgs {
 
 /// Runs `aellm calibrate`.
 pub fn run(a: CalibrateArgs) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(&a.csv).with_context(|| format!("reading {}", a.csv.display()))?;
-    let rows = read_csv(&text, &a.csv.display().to_string())?;
+    let text = std::fs::read_to_string(&a.csv)
+        .map_err(|e| BadInput(format!("cannot read {}: {e}", a.csv.display())))?;
+    let rows =
+        read_csv(&text, &a.csv.display().to_string()).map_err(|e| BadInput(e.to_string()))?;
     let stem = a
         .csv
         .file_stem()
@@ -36,7 +38,8 @@ pub fn run(a: CalibrateArgs) -> anyhow::Result<()> {
         .to_string_lossy()
         .to_string();
     let name = a.name.unwrap_or(stem);
-    let cal: Calibration = fit(&name, &rows, Efficiency::default())?;
+    let cal: Calibration =
+        fit(&name, &rows, Efficiency::default()).map_err(|e| BadInput(e.to_string()))?;
     let e = &cal.efficiency;
     println!(
         "calibration `{name}` from {} timing rows: compute {:.3}, bandwidth {:.3}, launch {:.1} us, dequantization +{:.0}%",

@@ -1,9 +1,9 @@
 //! `aellm measure`: one configuration through the harness.
 
 use super::evaluator;
+use crate::exit::BadInput;
 use aellm::harness::HarnessEvaluator;
 use aellm::space::{Configuration, Evaluation, Scenario};
-use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -18,12 +18,12 @@ pub struct MeasureArgs {
 
 pub fn run(a: MeasureArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&a.config)
-        .with_context(|| format!("reading {}", a.config.display()))?;
-    let c: Configuration = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a configuration; `aellm space` prints valid examples",
+        .map_err(|e| BadInput(format!("cannot read {}: {e}", a.config.display())))?;
+    let c: Configuration = serde_json::from_str(&text).map_err(|e| {
+        BadInput(format!(
+            "{} is not a configuration ({e}); `aellm space` prints valid examples",
             a.config.display()
-        )
+        ))
     })?;
     let scenario = match &a.scenario {
         Some(p) => Scenario::from_path(p)?,

@@ -21,6 +21,13 @@ enum StudyCommand {
 
 pub fn run(a: StudyArgs) -> anyhow::Result<()> {
     let StudyCommand::Status { url } = a.command;
+    // Opening a path that holds nothing would create an empty study.
+    if !url.starts_with("postgres") && !std::path::Path::new(&url).exists() {
+        return Err(crate::exit::BadInput(format!(
+            "no study at {url}: give the path of an existing study file or a postgres:// URL"
+        ))
+        .into());
+    }
     let s = study::open(&url)?.status()?;
     println!(
         "{url}: {} queued, {} running, {} done, {} failed{}",

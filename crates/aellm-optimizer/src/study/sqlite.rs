@@ -40,9 +40,16 @@ impl SqliteStudy {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, OptimizerError> {
         let path = path.as_ref().to_path_buf();
         let location = path.display().to_string();
-        let err = |e: rusqlite::Error| OptimizerError::Store {
-            location: location.clone(),
-            message: e.to_string(),
+        let err = |e: rusqlite::Error| match e.sqlite_error_code() {
+            // Some other file: refused (and left untouched), not a store failure.
+            Some(rusqlite::ErrorCode::NotADatabase) => OptimizerError::ForeignStudy {
+                location: location.clone(),
+                found: "a file that is not an SQLite database".into(),
+            },
+            _ => OptimizerError::Store {
+                location: location.clone(),
+                message: e.to_string(),
+            },
         };
         let mut conn = Connection::open(&path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
