@@ -4,8 +4,8 @@
 //! stage reports are built in `figures`.
 
 use super::figures;
-use super::served::Served;
 use super::footprint::footprint;
+use super::served::Served;
 use super::{HarnessEvaluator, HarnessOptions};
 use crate::base::BaseRecipe;
 use crate::checkpoint::Weights;
