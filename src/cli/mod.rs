@@ -18,7 +18,15 @@ use clap::{Parser, Subcommand};
 
 /// aellm: choose and combine efficiency techniques for large language models.
 #[derive(Debug, Parser)]
-#[command(name = "aellm", version, about, long_about = None)]
+#[command(
+    name = "aellm",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 done (optimize: a recommendation was made); 1 a failure that is not the input's; \
+                  2 bad input (a scenario, setting, path or study that cannot be used; the message names it and the fix); \
+                  3 the run finished without a recommendation (the one-line reason is printed, the report is written)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
