@@ -256,3 +256,93 @@ pub fn report(r: &AeLlmResult) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feasibility::ConstraintViolation;
+    use crate::report::sample;
+    use crate::{BaselineRow, NearMiss};
+
+    /// The sample with nothing recommended: near misses instead; no
+    /// predicted front, fine-tuning figures or sensitivity; a baseline that
+    /// found nothing feasible.
+    fn nothing_met() -> AeLlmResult {
+        let mut r = sample::result();
+        let miss = &r.measured_front[2];
+        r.near_misses = vec![NearMiss {
+            configuration: miss.configuration,
+            objectives: miss.objectives,
+            violations: vec![
+                ConstraintViolation {
+                    constraint: "memory".into(),
+                    limit: 16.0,
+                    value: 18.0,
+                    relative_excess: 0.125,
+                },
+                ConstraintViolation {
+                    constraint: "latency".into(),
+                    limit: 150.0,
+                    value: 200.0,
+                    relative_excess: 1.0 / 3.0,
+                },
+            ],
+        }];
+        r.recommended = None;
+        r.sensitivity.clear();
+        r.predicted_front.clear();
+        for e in &mut r.evaluations {
+            if let Ok(m) = &mut e.outcome {
+                m.extra.clear();
+            }
+        }
+        r.notes.push("a second note".into());
+        r.baselines.push(BaselineRow {
+            method: "manual selection".into(),
+            configuration: None,
+            objectives: None,
+            efficiency_score: None,
+            hypervolume: None,
+            evaluations: 1,
+        });
+        r
+    }
+
+    /// Compares the whole text, so any change to the report shows up here
+    /// as a line diff; when the change is meant, the golden file is updated
+    /// with it.
+    fn assert_same(got: &str, golden: &str, name: &str) {
+        let diff: Vec<String> = got
+            .lines()
+            .zip(golden.lines())
+            .enumerate()
+            .filter(|(_, (g, w))| g != w)
+            .map(|(i, (g, w))| format!("line {}:\n  got:  {g}\n  want: {w}", i + 1))
+            .collect();
+        assert!(
+            got == golden,
+            "report.md differs from golden/{name} ({} vs {} lines):\n{}",
+            got.lines().count(),
+            golden.lines().count(),
+            diff.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_section_renders_as_recorded() {
+        assert_same(
+            &report(&sample::result()),
+            include_str!("golden/full.md"),
+            "full.md",
+        );
+    }
+
+    #[test]
+    fn near_misses_render_as_recorded_when_nothing_is_recommended() {
+        assert_same(
+            &report(&nothing_met()),
+            include_str!("golden/nothing_met.md"),
+            "nothing_met.md",
+        );
+    }
+}
