@@ -24,6 +24,13 @@ fn fmt_objectives(o: &Objectives) -> String {
     )
 }
 
+/// The column names of [`fmt_objectives`]'s four cells, between `before`
+/// and `after`.
+fn with_objectives(before: &[&'static str], after: &[&'static str]) -> Vec<&'static str> {
+    let objectives = ["accuracy", "latency ms", "memory GB", "energy J"];
+    [before, &objectives, after].concat()
+}
+
 /// A configuration in a table cell: `|` separates its stages but would end
 /// the cell, so it is escaped.
 fn cell(c: &aellm_space::Configuration) -> String {
@@ -61,17 +68,11 @@ fn fine_tuning_cost(s: &mut String, r: &AeLlmResult) {
     if keys.is_empty() {
         return;
     }
-    let _ = writeln!(
-        s,
-        "## Fine-tuning cost of the measured front
-"
-    );
-    let header: Vec<&str> = keys
-        .iter()
-        .map(|k| k.trim_start_matches("finetune_"))
+    let _ = writeln!(s, "## Fine-tuning cost of the measured front\n");
+    let columns: Vec<&str> = std::iter::once("configuration")
+        .chain(keys.iter().map(|k| k.trim_start_matches("finetune_")))
         .collect();
-    let _ = writeln!(s, "| configuration | {} |", header.join(" | "));
-    let _ = writeln!(s, "|---|{}", "---|".repeat(keys.len()));
+    table_head(s, &columns);
     for (c, x) in extras {
         let cells: Vec<String> = keys
             .iter()
@@ -82,10 +83,31 @@ fn fine_tuning_cost(s: &mut String, r: &AeLlmResult) {
     s.push('\n');
 }
 
-/// The Markdown report.
+/// The Markdown report: one section after another, each omitted when it
+/// has nothing to show.
 pub fn report(r: &AeLlmResult) -> String {
     let mut s = String::new();
+    header(&mut s, r);
+    recommendation(&mut s, r);
+    near_misses(&mut s, r);
+    fronts(&mut s, r);
+    fine_tuning_cost(&mut s, r);
+    baselines(&mut s, r);
+    sensitivity(&mut s, r);
+    s
+}
+
+/// A table's header row and the separator under it.
+fn table_head(s: &mut String, columns: &[&str]) {
+    let _ = writeln!(s, "| {} |", columns.join(" | "));
+    let _ = writeln!(s, "|{}", "---|".repeat(columns.len()));
+}
+
+/// Title, scenario and preferences, why the search stopped, the notes, and
+/// how many evaluations succeeded.
+fn header(s: &mut String, r: &AeLlmResult) {
     let sc = &r.scenario;
+    let p = &sc.preferences;
     let _ = writeln!(s, "# aellm report\n");
     let _ = writeln!(
         s,
@@ -93,10 +115,10 @@ pub fn report(r: &AeLlmResult) -> String {
         sc.model.name,
         sc.task.name,
         sc.hardware.name,
-        sc.preferences.accuracy,
-        sc.preferences.latency,
-        sc.preferences.memory,
-        sc.preferences.energy,
+        p.accuracy,
+        p.latency,
+        p.memory,
+        p.energy,
         r.stopped
     );
     for n in &r.notes {
@@ -110,69 +132,74 @@ pub fn report(r: &AeLlmResult) -> String {
         ok,
         r.evaluations.len() - ok
     );
+}
 
+/// The recommended configuration, its figures and the reasons for it, or
+/// why there is none.
+fn recommendation(s: &mut String, r: &AeLlmResult) {
     let _ = writeln!(s, "## Recommended configuration\n");
-    match &r.recommended {
-        Some(rec) => {
-            let m = &rec.member;
-            let _ = writeln!(s, "`{}`\n", m.configuration);
-            let _ = writeln!(
-                s,
-                "| accuracy | latency ms | memory GB | energy J | utility | efficiency score | figures |"
-            );
-            let _ = writeln!(s, "|---|---|---|---|---|---|---|");
-            let _ = writeln!(
-                s,
-                "| {} | {:.3} | {} | {} |\n",
-                fmt_objectives(&m.objectives),
-                m.utility,
-                opt(rec.efficiency_score, 2),
-                m.provenance
-            );
-            for w in &rec.why {
-                let _ = writeln!(s, "- {w}");
-            }
-            s.push('\n');
-        }
-        None => {
-            let _ = writeln!(
-                s,
-                "No measured configuration meets every limit of the scenario.\n"
-            );
-        }
-    }
-    if !r.near_misses.is_empty() {
-        let _ = writeln!(s, "## Closest configurations (nothing met every limit)\n");
+    let Some(rec) = &r.recommended else {
         let _ = writeln!(
             s,
-            "| configuration | accuracy | latency ms | memory GB | energy J | broken limits |"
+            "No measured configuration meets every limit of the scenario.\n"
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|");
-        for n in &r.near_misses {
-            let broken: Vec<String> = n
-                .violations
-                .iter()
-                .map(|v| {
-                    format!(
-                        "{} {:.3} vs limit {:.3} ({:+.1}%)",
-                        v.constraint,
-                        v.value,
-                        v.limit,
-                        100.0 * v.relative_excess
-                    )
-                })
-                .collect();
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} |",
-                cell(&n.configuration),
-                fmt_objectives(&n.objectives),
-                broken.join("; ")
-            );
-        }
-        s.push('\n');
+        return;
+    };
+    let m = &rec.member;
+    let _ = writeln!(s, "`{}`\n", m.configuration);
+    table_head(
+        s,
+        &with_objectives(&[], &["utility", "efficiency score", "figures"]),
+    );
+    let _ = writeln!(
+        s,
+        "| {} | {:.3} | {} | {} |\n",
+        fmt_objectives(&m.objectives),
+        m.utility,
+        opt(rec.efficiency_score, 2),
+        m.provenance
+    );
+    for w in &rec.why {
+        let _ = writeln!(s, "- {w}");
     }
+    s.push('\n');
+}
 
+/// The configurations closest to meeting every limit, and which limits each
+/// breaks by how much.
+fn near_misses(s: &mut String, r: &AeLlmResult) {
+    if r.near_misses.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "## Closest configurations (nothing met every limit)\n");
+    table_head(s, &with_objectives(&["configuration"], &["broken limits"]));
+    for n in &r.near_misses {
+        let broken: Vec<String> = n
+            .violations
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} {:.3} vs limit {:.3} ({:+.1}%)",
+                    v.constraint,
+                    v.value,
+                    v.limit,
+                    100.0 * v.relative_excess
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            cell(&n.configuration),
+            fmt_objectives(&n.objectives),
+            broken.join("; ")
+        );
+    }
+    s.push('\n');
+}
+
+/// The measured front, then the predicted one, each in its own table.
+fn fronts(s: &mut String, r: &AeLlmResult) {
     for (title, members) in [
         ("Measured Pareto front", &r.measured_front),
         ("Predicted Pareto front (not measured)", &r.predicted_front),
@@ -181,11 +208,10 @@ pub fn report(r: &AeLlmResult) -> String {
             continue;
         }
         let _ = writeln!(s, "## {title}\n");
-        let _ = writeln!(
+        table_head(
             s,
-            "| configuration | accuracy | latency ms | memory GB | energy J | utility | figures |"
+            &with_objectives(&["configuration"], &["utility", "figures"]),
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
         for m in members.iter() {
             let _ = writeln!(
                 s,
@@ -198,63 +224,79 @@ pub fn report(r: &AeLlmResult) -> String {
         }
         s.push('\n');
     }
-    fine_tuning_cost(&mut s, r);
+}
 
-    if !r.baselines.is_empty() {
-        let _ = writeln!(s, "## Baselines at the same evaluation budget\n");
+/// The simpler methods side by side: each one's best feasible
+/// configuration, its efficiency score and the hypervolume of its front.
+fn baselines(s: &mut String, r: &AeLlmResult) {
+    if r.baselines.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "## Baselines at the same evaluation budget\n");
+    table_head(
+        s,
+        &with_objectives(
+            &["method", "configuration"],
+            &["efficiency score", "hypervolume", "evaluations"],
+        ),
+    );
+    for b in &r.baselines {
+        let cfg = b.configuration.map_or("–".into(), |c| cell(&c));
+        let obj = b
+            .objectives
+            .as_ref()
+            .map_or("– | – | – | –".into(), fmt_objectives);
         let _ = writeln!(
             s,
-            "| method | configuration | accuracy | latency ms | memory GB | energy J | efficiency score | hypervolume | evaluations |"
+            "| {} | {} | {} | {} | {} | {} |",
+            b.method,
+            cfg,
+            obj,
+            opt(b.efficiency_score, 2),
+            opt(b.hypervolume, 4),
+            b.evaluations
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
-        for b in &r.baselines {
-            let cfg = b.configuration.map_or("–".into(), |c| cell(&c));
-            let obj = b
-                .objectives
-                .as_ref()
-                .map_or("– | – | – | –".into(), fmt_objectives);
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} |",
-                b.method,
-                cfg,
-                obj,
-                opt(b.efficiency_score, 2),
-                opt(b.hypervolume, 4),
-                b.evaluations
-            );
-        }
-        s.push('\n');
     }
+    s.push('\n');
+}
 
-    if !r.sensitivity.is_empty() {
-        let _ = writeln!(s, "## Sensitivity of the recommendation\n");
-        let _ = writeln!(
-            s,
-            "Each row changes one dimension of the recommended configuration.\n"
-        );
-        let _ = writeln!(
-            s,
-            "| dimension | changed to | Δ accuracy | Δ latency ms | Δ memory GB | Δ energy J | figures |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
-        for row in &r.sensitivity {
-            let d = row.delta;
-            let _ = writeln!(
-                s,
-                "| {} | {} | {:+.4} | {:+.2} | {:+.4} | {:+.4} | {} |",
-                row.dimension,
-                cell(&row.configuration),
-                d.accuracy,
-                d.latency_ms,
-                d.memory_gb,
-                d.energy_j,
-                row.provenance
-            );
-        }
-        s.push('\n');
+/// What changing one dimension of the recommendation does to each objective.
+fn sensitivity(s: &mut String, r: &AeLlmResult) {
+    if r.sensitivity.is_empty() {
+        return;
     }
-    s
+    let _ = writeln!(s, "## Sensitivity of the recommendation\n");
+    let _ = writeln!(
+        s,
+        "Each row changes one dimension of the recommended configuration.\n"
+    );
+    table_head(
+        s,
+        &[
+            "dimension",
+            "changed to",
+            "Δ accuracy",
+            "Δ latency ms",
+            "Δ memory GB",
+            "Δ energy J",
+            "figures",
+        ],
+    );
+    for row in &r.sensitivity {
+        let d = row.delta;
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:+.4} | {:+.2} | {:+.4} | {:+.4} | {} |",
+            row.dimension,
+            cell(&row.configuration),
+            d.accuracy,
+            d.latency_ms,
+            d.memory_gb,
+            d.energy_j,
+            row.provenance
+        );
+    }
+    s.push('\n');
 }
 
 #[cfg(test)]
