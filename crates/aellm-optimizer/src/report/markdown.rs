@@ -232,7 +232,13 @@ fn baselines(s: &mut String, r: &AeLlmResult) {
     if r.baselines.is_empty() {
         return;
     }
-    let _ = writeln!(s, "## Baselines at the same evaluation budget\n");
+    // Not every row had the search's budget: a method that picks one
+    // configuration measures just that one.
+    let _ = writeln!(s, "## Baselines\n");
+    let _ = writeln!(
+        s,
+        "Each method's best feasible configuration by utility, its efficiency score against the default, and the hypervolume of its feasible measured front. The searches had AE-LLM's evaluation budget; the default and the one-pick recommendations (manual selection, EfficientLLM) are one evaluation each. The last column counts each method's evaluations.\n"
+    );
     table_head(
         s,
         &with_objectives(
