@@ -5,7 +5,7 @@ mod grow;
 mod histogram;
 
 pub(crate) use grow::{GrowParams, Grower};
-pub(crate) use histogram::SplitRule;
+pub(crate) use histogram::{Bin, SplitRule};
 
 use serde::{Deserialize, Serialize};
 
