@@ -5,7 +5,7 @@ use super::{evaluator, fleet, parse, summary};
 use aellm::harness::HarnessEvaluator;
 use aellm::optimizer::baselines::{compare, run_baselines};
 use aellm::optimizer::{AeLlmParams, AeLlmResult, write_report};
-use aellm::space::{Preferences, Scenario, ScenarioFile, Space};
+use aellm::space::{Preferences, Provenance, Scenario, ScenarioFile, Space};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -209,7 +209,11 @@ fn note_estimates(result: &mut AeLlmResult) {
         .evaluations
         .iter()
         .filter_map(|e| e.measurement())
-        .any(|m| !m.fully_measured())
+        .any(|m| {
+            m.figures()
+                .iter()
+                .any(|f| f.provenance == Provenance::Estimated)
+        })
     {
         result.notes.push(
             "Figures marked `estimated` were not read off a counter: see each figure's `how` in measurements.csv \
