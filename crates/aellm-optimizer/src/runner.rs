@@ -4,7 +4,7 @@
 use crate::OptimizerError;
 use crate::observer::PhaseObserver;
 use crate::study::{Queue, Study, StudyKey};
-use aellm_space::{Configuration, Evaluation, Evaluator, Scenario};
+use aellm_space::{Configuration, EvalError, Evaluation, Evaluator, Scenario};
 use std::time::{Duration, Instant};
 
 /// Measures configurations with an evaluator, through a study.
@@ -185,12 +185,33 @@ impl<'a> Runner<'a> {
         c: &Configuration,
         phase: &str,
     ) -> Result<Evaluation, OptimizerError> {
-        let e = Evaluation::run(self.evaluator, *c, self.scenario);
+        let e = self.evaluate_catching_panics(c);
         self.study.record(&self.key, &e, phase)?;
         self.fresh
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.observer.evaluated(&e, false);
         Ok(e)
+    }
+
+    /// One evaluation; an evaluator that panics instead of returning an
+    /// `EvalError` gives a recorded failure with the panic's message, so the
+    /// search goes on and the study keeps why.
+    fn evaluate_catching_panics(&self, c: &Configuration) -> Evaluation {
+        let run = || Evaluation::run(self.evaluator, *c, self.scenario);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            tracing::warn!(configuration = %c, %message, "the evaluator panicked; recorded as failed");
+            Evaluation {
+                configuration: *c,
+                outcome: Err(EvalError::Failed {
+                    reason: format!("{} panicked: {message}", self.evaluator.name()),
+                }),
+            }
+        })
     }
 
     /// Every evaluation stored for this scenario and evaluator.
@@ -253,6 +274,57 @@ mod tests {
         assert_eq!(r2.fresh_evaluations(), 2);
         assert_eq!(second.evaluations[..4], first.evaluations[..]);
         assert_eq!(r2.all().unwrap().len(), 6);
+    }
+
+    /// Panics on every third configuration, as a buggy evaluator would.
+    struct Panicking(AtomicUsize);
+
+    impl Evaluator for Panicking {
+        fn name(&self) -> String {
+            "panicking".into()
+        }
+        fn parallelism(&self) -> usize {
+            2
+        }
+        fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+            if self.0.fetch_add(1, Ordering::SeqCst) % 3 == 2 {
+                panic!("index out of bounds in the user's evaluator");
+            }
+            let o = Objectives {
+                accuracy: 0.5,
+                latency_ms: 1.0,
+                memory_gb: 1.0,
+                energy_j: 1.0,
+            };
+            Ok(Measurement::new(o, Provenance::Measured, "panicking"))
+        }
+    }
+
+    #[test]
+    fn a_panicking_evaluation_is_a_recorded_failure_and_the_rest_go_on() {
+        let s = contract::scenario();
+        let study = MemoryStudy::new();
+        let ev = Panicking(AtomicUsize::new(0));
+        let cs = contract::configs(6);
+        let r = Runner::new(&ev, &study, &s, &Silent, None);
+        let m = r.measure(&cs, "initial").unwrap();
+        assert_eq!(m.evaluations.len(), 6);
+        let failed: Vec<String> = m
+            .evaluations
+            .iter()
+            .filter_map(|e| e.outcome.as_ref().err().map(|e| e.to_string()))
+            .collect();
+        assert_eq!(failed.len(), 2, "{failed:?}");
+        assert!(
+            failed
+                .iter()
+                .all(|f| f.contains("panicking panicked: index out of bounds"))
+        );
+        assert_eq!(
+            r.all().unwrap().len(),
+            6,
+            "failures are stored with the rest"
+        );
     }
 
     #[test]
