@@ -32,6 +32,17 @@ pub enum EvalError {
 }
 
 impl EvalError {
+    /// Whether the same evaluation would fail the same way again: an invalid
+    /// configuration or one the evaluator has no code for. A `Failed` run
+    /// (out of memory because something else ran, a crashed job) may pass
+    /// next time, so caches must not keep it.
+    pub fn is_deterministic(&self) -> bool {
+        matches!(
+            self,
+            EvalError::Invalid { .. } | EvalError::Unsupported { .. }
+        )
+    }
+
     /// `Ok` when `configuration` is valid for `model`, otherwise
     /// [`EvalError::Invalid`] naming every broken rule: the check
     /// [`Evaluation::run`] makes, for evaluators called directly.
