@@ -20,6 +20,12 @@ pub fn run(a: PresetsArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
+    print_models();
+    print_hardware();
+    print_tasks()
+}
+
+fn print_models() {
     println!("Models (from their published config.json)");
     println!(
         "  {:<16} {:>8} {:>6} {:>6} {:>5} {:>4} {:>6} {:>7} {:>7}",
@@ -44,6 +50,9 @@ pub fn run(a: PresetsArgs) -> anyhow::Result<()> {
             experts
         );
     }
+}
+
+fn print_hardware() {
     println!(
         "\nHardware (vendors' data sheets, dense throughput; link: NVLink or PCIe per device, both ways; idle: an assumption, docs/sources/hardware.md)"
     );
@@ -78,6 +87,9 @@ pub fn run(a: PresetsArgs) -> anyhow::Result<()> {
             h.devices
         );
     }
+}
+
+fn print_tasks() -> anyhow::Result<()> {
     println!("\nTasks");
     println!(
         "  {:<22} {:<14} {:>7} {:>7}  metric",

@@ -1,9 +1,7 @@
 //! The KV-cache layout of the inference stage: MQA- and GQA-style caches by
 //! mean-pooling key/value heads, and an 8-bit cache.
 
-use super::pool_heads;
 use crate::checkpoint::Weights;
-use crate::checkpoint::names::{AttnProj, TensorName};
 use crate::error::{HarnessError, Result};
 use crate::model::{AttentionConfig, CachePrecision, ModelConfig};
 use aellm_space::KvCache;
@@ -27,30 +25,8 @@ pub fn kv_layout(
                 "{layout} would keep {groups} of the attention's {kv_heads} key/value heads: nothing to pool"
             )));
         }
-        let mut out = w.clone();
-        for i in 0..cfg.layers {
-            for proj in [AttnProj::K, AttnProj::V] {
-                for bias in [false, true] {
-                    let name = TensorName::Attn {
-                        layer: i,
-                        proj,
-                        bias,
-                    }
-                    .to_string();
-                    match w.get(&name) {
-                        Some(t) => {
-                            out.insert(name, pool_heads(t, kv_heads, groups)?);
-                        }
-                        None if bias => {}
-                        None => return Err(HarnessError::Invalid(format!("no weight `{name}`"))),
-                    }
-                }
-            }
-        }
-        let c = ModelConfig {
-            attention: AttentionConfig::Standard { kv_heads: groups },
-            ..*cfg
-        };
+        // The same head pooling as the GQA conversion, without its healing fine-tune.
+        let (c, out) = super::to_gqa(cfg, w, groups)?;
         Ok((c, out, CachePrecision::Full))
     };
     match layout {
