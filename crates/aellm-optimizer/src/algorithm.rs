@@ -93,7 +93,8 @@ impl AeLlm {
         let params = self.params.check()?;
         let space = Arc::new(space.for_model(&scenario.model));
         let deadline = params.max_time.map(|t| Instant::now() + t);
-        let mut runner = Runner::new(evaluator, study, scenario, observer, deadline);
+        let mut runner = Runner::new(evaluator, study, scenario, observer, deadline)
+            .max_attempts(params.max_attempts);
         if let Some(kind) = &self.workers {
             let q = study.as_queue().ok_or_else(|| OptimizerError::StudyUrl {
                 url: "(in-memory study)".into(),

@@ -3,6 +3,7 @@
 
 use crate::OptimizerError;
 use crate::refinement::Acquisition;
+use crate::runner::{DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPTS_LIMIT};
 use crate::search::SearchParams;
 use crate::surrogates::{MIN_TRAINING_ROWS, SurrogateParams};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,18 @@ pub struct AeLlmParams {
     pub seed: u64,
     /// Wall-clock budget: no new evaluation starts after it; the result so far is returned.
     pub max_time: Option<Duration>,
+    /// Attempts per configuration whose failures may pass (out of memory,
+    /// timeout, crash, other): a stored failure with fewer attempts is
+    /// measured again when it comes up, here or in a resumed run; invalid
+    /// and unsupported configurations are never retried. 1 to
+    /// [`MAX_ATTEMPTS_LIMIT`]; default [`DEFAULT_MAX_ATTEMPTS`] (3: the
+    /// first and two retries).
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: usize,
+}
+
+fn default_max_attempts() -> usize {
+    DEFAULT_MAX_ATTEMPTS
 }
 
 impl Default for AeLlmParams {
@@ -52,6 +65,7 @@ impl Default for AeLlmParams {
             use_surrogates: true,
             seed: 0,
             max_time: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
         }
     }
 }
@@ -107,6 +121,15 @@ impl AeLlmParams {
                 "initial_fraction",
                 self.initial_fraction,
                 "a share of the budget in (0, 1], e.g. 0.4".into(),
+            ));
+        }
+        if !(1..=MAX_ATTEMPTS_LIMIT).contains(&self.max_attempts) {
+            return Err(invalid(
+                "max_attempts",
+                self.max_attempts,
+                format!(
+                    "1 to {MAX_ATTEMPTS_LIMIT} attempts per configuration (1: never retry a failure)"
+                ),
             ));
         }
         self.search.check()?;
@@ -190,6 +213,14 @@ mod tests {
                 .to_string()
                 .contains("initial_fraction")
         );
+        for n in [0, MAX_ATTEMPTS_LIMIT + 1] {
+            let attempts = AeLlmParams {
+                max_attempts: n,
+                ..Default::default()
+            };
+            let e = attempts.check().unwrap_err().to_string();
+            assert!(e.contains("max_attempts") && e.contains("1 to 20"), "{e}");
+        }
         let mut pop = AeLlmParams::default();
         pop.search.population = 1;
         assert!(pop.check().unwrap_err().to_string().contains("population"));

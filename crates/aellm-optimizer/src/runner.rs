@@ -22,7 +22,16 @@ pub struct Runner<'a> {
     key: StudyKey,
     fresh: std::sync::atomic::AtomicUsize,
     queue: Option<&'a dyn Queue>,
+    max_attempts: usize,
 }
+
+/// Attempts a configuration gets when its failures may pass (out of memory,
+/// timeout, crash, other): the first and two retries.
+pub const DEFAULT_MAX_ATTEMPTS: usize = 3;
+
+/// The most attempts a run may allow per configuration: a failure that
+/// repeats that often is not passing.
+pub const MAX_ATTEMPTS_LIMIT: usize = 20;
 
 /// How often a runner that hands work to workers looks for their results.
 const POLL: Duration = Duration::from_millis(100);
@@ -56,7 +65,20 @@ impl<'a> Runner<'a> {
             key,
             fresh: Default::default(),
             queue: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
         }
+    }
+
+    /// Attempts per configuration (at least 1) when its failures are not
+    /// deterministic: a stored out-of-memory, timeout, crash or other failure
+    /// with fewer attempts is measured again when the configuration comes up
+    /// (in this run or a resumed one), and the later attempt replaces it,
+    /// keeping every attempt's error. Invalid and unsupported configurations
+    /// are never retried. Through a queue, the queue's own attempt limit
+    /// applies instead.
+    pub fn max_attempts(mut self, n: usize) -> Self {
+        self.max_attempts = n.max(1);
+        self
     }
 
     /// Hands new evaluations to workers through `queue` (enqueue, then read
@@ -95,12 +117,18 @@ impl<'a> Runner<'a> {
         let mut out = Measured::default();
         let mut pending: Vec<(usize, Configuration)> = Vec::new();
         let mut done: Vec<Option<Evaluation>> = vec![None; configurations.len()];
+        let mut earlier: Vec<Option<EvalError>> = vec![None; configurations.len()];
         for (i, c) in configurations.iter().enumerate() {
-            if let Some(r) = self.study.lookup(&self.key, c)? {
-                self.observer.evaluated(&r.evaluation, true);
-                done[i] = Some(r.evaluation);
-            } else {
-                pending.push((i, *c));
+            match self.study.lookup(&self.key, c)? {
+                Some(r) if self.queue.is_none() && self.retry_due(&r.evaluation) => {
+                    earlier[i] = r.evaluation.outcome.err();
+                    pending.push((i, *c));
+                }
+                Some(r) => {
+                    self.observer.evaluated(&r.evaluation, true);
+                    done[i] = Some(r.evaluation);
+                }
+                None => pending.push((i, *c)),
             }
         }
         if let Some(q) = self.queue {
@@ -114,12 +142,19 @@ impl<'a> Runner<'a> {
                 break;
             }
             let results: Vec<Result<Evaluation, OptimizerError>> = if wave.len() == 1 {
-                vec![self.evaluate_and_record(&wave[0].1, phase)]
+                let (i, c) = &wave[0];
+                vec![self.evaluate_and_record(c, earlier[*i].take(), phase)]
             } else {
                 std::thread::scope(|s| {
                     let handles: Vec<_> = wave
                         .iter()
-                        .map(|(_, c)| (c, s.spawn(move || self.evaluate_and_record(c, phase))))
+                        .map(|(i, c)| {
+                            let before = earlier[*i].take();
+                            (
+                                c,
+                                s.spawn(move || self.evaluate_and_record(c, before, phase)),
+                            )
+                        })
                         .collect();
                     handles
                         .into_iter()
@@ -180,13 +215,37 @@ impl<'a> Runner<'a> {
         Ok(false)
     }
 
+    /// Whether a stored evaluation is a failure that may pass and has
+    /// attempts left.
+    fn retry_due(&self, e: &Evaluation) -> bool {
+        e.outcome
+            .as_ref()
+            .err()
+            .is_some_and(|err| !err.is_deterministic() && err.attempts() < self.max_attempts)
+    }
+
+    /// Evaluates `c` and stores the outcome; `earlier` is the stored failure
+    /// this attempt retries, which it replaces (a failure again keeps both
+    /// errors, oldest first).
     fn evaluate_and_record(
         &self,
         c: &Configuration,
+        earlier: Option<EvalError>,
         phase: &str,
     ) -> Result<Evaluation, OptimizerError> {
-        let e = self.evaluate_catching_panics(c);
-        self.study.record(&self.key, &e, phase)?;
+        let mut e = self.evaluate_catching_panics(c);
+        match earlier {
+            None => {
+                self.study.record(&self.key, &e, phase)?;
+            }
+            Some(before) => {
+                tracing::info!(configuration = %c, attempt = before.attempts() + 1, of = self.max_attempts, previous = %before, "retrying a failure that may pass");
+                if let Err(now) = e.outcome {
+                    e.outcome = Err(before.then(now));
+                }
+                self.study.replace_failure(&self.key, &e, phase)?;
+            }
+        }
         self.fresh
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.observer.evaluated(&e, false);
@@ -207,7 +266,7 @@ impl<'a> Runner<'a> {
             tracing::warn!(configuration = %c, %message, "the evaluator panicked; recorded as failed");
             Evaluation {
                 configuration: *c,
-                outcome: Err(EvalError::Failed {
+                outcome: Err(EvalError::Crashed {
                     reason: format!("{} panicked: {message}", self.evaluator.name()),
                 }),
             }
@@ -262,12 +321,13 @@ mod tests {
         let study = MemoryStudy::new();
         let ev = Counting(AtomicUsize::new(0));
         let cs = contract::configs(6);
-        let r = Runner::new(&ev, &study, &s, &Silent, None);
+        // One attempt each: a stored failure is kept like a success.
+        let r = Runner::new(&ev, &study, &s, &Silent, None).max_attempts(1);
         let first = r.measure(&cs[..4], "initial").unwrap();
         assert_eq!(first.evaluations.len(), 4);
         assert!(first.evaluations[2].outcome.is_err());
         // A "restarted" run with the same study re-measures nothing it has.
-        let r2 = Runner::new(&ev, &study, &s, &Silent, None);
+        let r2 = Runner::new(&ev, &study, &s, &Silent, None).max_attempts(1);
         let second = r2.measure(&cs, "initial").unwrap();
         assert_eq!(second.evaluations.len(), 6);
         assert_eq!(ev.0.load(Ordering::SeqCst), 6);
@@ -325,6 +385,142 @@ mod tests {
             6,
             "failures are stored with the rest"
         );
+    }
+
+    /// Runs out of memory on its first `fails` calls, then measures.
+    struct Flaky {
+        calls: AtomicUsize,
+        fails: usize,
+    }
+
+    impl Evaluator for Flaky {
+        fn name(&self) -> String {
+            "flaky".into()
+        }
+        fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+            if self.calls.fetch_add(1, Ordering::SeqCst) < self.fails {
+                return Err(EvalError::OutOfMemory {
+                    reason: "something else held the memory".into(),
+                });
+            }
+            let o = Objectives {
+                accuracy: 0.5,
+                latency_ms: 1.0,
+                memory_gb: 1.0,
+                energy_j: 1.0,
+            };
+            Ok(Measurement::new(o, Provenance::Measured, "flaky"))
+        }
+    }
+
+    /// One run of `measure` on `c` with a fresh runner (a resumed run).
+    fn resume(ev: &dyn Evaluator, study: &dyn Study, c: Configuration) -> Evaluation {
+        let s = contract::scenario();
+        let r = Runner::new(ev, study, &s, &Silent, None).max_attempts(3);
+        let mut m = r.measure(&[c], "initial").unwrap();
+        assert_eq!(r.all().unwrap().len(), 1, "one row per configuration");
+        m.evaluations.remove(0)
+    }
+
+    #[test]
+    fn a_failure_that_may_pass_is_retried_when_it_comes_up_again_until_it_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("retry.sqlite");
+        let ev = Flaky {
+            calls: AtomicUsize::new(0),
+            fails: 2,
+        };
+        let c = contract::configs(1)[0];
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            // Each round reopens the file: a killed run started again.
+            let study = crate::study::SqliteStudy::open(&path).unwrap();
+            seen.push(resume(&ev, &study, c).outcome);
+        }
+        assert_eq!(seen[0].as_ref().unwrap_err().attempts(), 1);
+        let second = seen[1].as_ref().unwrap_err();
+        assert_eq!(second.attempts(), 2);
+        assert!(
+            second
+                .to_string()
+                .starts_with("2 attempts failed: [1] out of memory"),
+            "{second}"
+        );
+        assert!(seen[2].is_ok(), "the third attempt measures: {:?}", seen[2]);
+        assert_eq!(seen[3], seen[2], "a success is never measured again");
+        assert_eq!(ev.calls.load(Ordering::SeqCst), 3);
+    }
+
+    /// Never finishes in time; stops when asked.
+    struct Hangs(AtomicUsize);
+
+    impl Evaluator for Hangs {
+        fn name(&self) -> String {
+            "hangs".into()
+        }
+        fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            while !aellm_space::cancel::requested() {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(EvalError::Failed {
+                reason: "cancelled".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn one_that_always_times_out_ends_failed_with_every_attempts_error() {
+        let study = MemoryStudy::new();
+        let inner = std::sync::Arc::new(Hangs(AtomicUsize::new(0)));
+        let ev = aellm_space::TimeLimited::new(inner.clone(), Duration::from_millis(30)).unwrap();
+        let c = contract::configs(1)[0];
+        let last = (0..5).map(|_| resume(&ev, &study, c)).last().unwrap();
+        let err = last.outcome.unwrap_err();
+        assert_eq!(
+            inner.0.load(Ordering::SeqCst),
+            3,
+            "three attempts, then no more"
+        );
+        match &err {
+            EvalError::Attempts { attempts } => {
+                assert_eq!(attempts.len(), 3);
+                assert!(
+                    attempts
+                        .iter()
+                        .all(|a| matches!(a, EvalError::Timeout { .. }))
+                );
+            }
+            other => panic!("expected every attempt, got {other}"),
+        }
+        assert!(
+            err.to_string().contains("[3] timed out after 0.03 s"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_and_unsupported_are_never_retried() {
+        struct Unsupported(AtomicUsize);
+        impl Evaluator for Unsupported {
+            fn name(&self) -> String {
+                "unsupported".into()
+            }
+            fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                Err(EvalError::Unsupported {
+                    evaluator: self.name(),
+                    reason: "no kernel".into(),
+                })
+            }
+        }
+        let study = MemoryStudy::new();
+        let ev = Unsupported(AtomicUsize::new(0));
+        let c = contract::configs(1)[0];
+        for _ in 0..3 {
+            resume(&ev, &study, c);
+        }
+        assert_eq!(ev.0.load(Ordering::SeqCst), 1);
     }
 
     #[test]

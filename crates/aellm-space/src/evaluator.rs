@@ -1,65 +1,7 @@
 //! The `Evaluator` trait: how a configuration gets its figures.
 
-use crate::{Configuration, Measurement, ModelSpec, Scenario};
+use crate::{Configuration, EvalError, Measurement, Scenario};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
-
-/// Why an evaluation produced no measurement. A value the optimizer records
-/// next to the configuration, never a panic.
-#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum EvalError {
-    /// The configuration breaks a validity rule.
-    #[error("invalid configuration: {reason}")]
-    Invalid {
-        /// The broken rules.
-        reason: String,
-    },
-    /// This evaluator cannot realise the configuration (a combination it has no code for).
-    #[error("unsupported by {evaluator}: {reason}")]
-    Unsupported {
-        /// The evaluator's name.
-        evaluator: String,
-        /// What is missing.
-        reason: String,
-    },
-    /// The run itself failed (out of memory, a numerical failure, a crashed job, …).
-    #[error("evaluation failed: {reason}")]
-    Failed {
-        /// What went wrong.
-        reason: String,
-    },
-}
-
-impl EvalError {
-    /// Whether the same evaluation would fail the same way again: an invalid
-    /// configuration or one the evaluator has no code for. A `Failed` run
-    /// (out of memory because something else ran, a crashed job) may pass
-    /// next time, so caches must not keep it.
-    pub fn is_deterministic(&self) -> bool {
-        matches!(
-            self,
-            EvalError::Invalid { .. } | EvalError::Unsupported { .. }
-        )
-    }
-
-    /// `Ok` when `configuration` is valid for `model`, otherwise
-    /// [`EvalError::Invalid`] naming every broken rule: the check
-    /// [`Evaluation::run`] makes, for evaluators called directly.
-    pub fn check_valid(configuration: &Configuration, model: &ModelSpec) -> Result<(), EvalError> {
-        let broken = configuration.validate_for(model);
-        if broken.is_empty() {
-            return Ok(());
-        }
-        Err(EvalError::Invalid {
-            reason: broken
-                .iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
-        })
-    }
-}
 
 /// Measures (or estimates) one configuration in one scenario.
 ///

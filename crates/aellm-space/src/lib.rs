@@ -27,25 +27,30 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cancel;
 pub mod config;
 pub mod encoding;
 mod error;
 mod evaluator;
+mod failure;
 pub mod footprint;
 mod objectives;
 pub mod presets;
 pub mod scenario;
 mod space;
+mod time_limit;
 
 pub use config::{
     Architecture, Attention, Configuration, FineTuneMethod, FineTuning, Inference, KvCache, Moe,
     QuantMethod, Rule, Violation, WeightPrecision, rules,
 };
 pub use error::SpaceError;
-pub use evaluator::{EvalError, Evaluation, Evaluator};
+pub use evaluator::{Evaluation, Evaluator};
+pub use failure::{EvalError, FailureClass};
 pub use objectives::{Figure, Measurement, Objectives, Provenance};
 pub use scenario::{
     Constraints, HardwareSpec, ModelSpec, Preferences, Scenario, ScenarioFile, TaskKind,
     TaskMetric, TaskSpec, Throughput,
 };
 pub use space::{Dimension, Genome, Space};
+pub use time_limit::{MAX_EVAL_TIMEOUT, TimeLimited, check_eval_timeout};

@@ -199,9 +199,9 @@ impl Evaluator for HarnessEvaluator {
                 evaluator: self.name(),
                 reason,
             },
-            e => EvalError::Failed {
-                reason: format!("{c}: {e}"),
-            },
+            // Candle reports exhausted host or device memory only in its
+            // message; the rest are other failures.
+            e => EvalError::from_message(format!("{c}: {e}")),
         });
         if let Err(e) = &outcome {
             tracing::warn!("{c}: {e}");

@@ -23,6 +23,30 @@ impl MemoryStudy {
         Self::default()
     }
 
+    /// Overwrites the stored failure of the evaluation's configuration
+    /// ([`super::ReplaceFailure`]); `false` if none is stored.
+    pub(super) fn replace_where_failed(
+        &self,
+        key: &StudyKey,
+        evaluation: &Evaluation,
+        phase: &str,
+    ) -> Result<bool, OptimizerError> {
+        let mut g = self.lock();
+        let stored = g.records.get_mut(key).and_then(|v| {
+            v.iter_mut().find(|r| {
+                r.evaluation.configuration == evaluation.configuration
+                    && r.evaluation.outcome.is_err()
+            })
+        });
+        Ok(stored
+            .map(|r| {
+                r.evaluation = evaluation.clone();
+                r.phase = phase.into();
+                r.stored_at = now();
+            })
+            .is_some())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic in another thread cannot leave the maps half-updated, so a
         // poisoned lock is still safe to use.

@@ -13,6 +13,7 @@ mod postgres_queue;
 mod queue;
 #[cfg(test)]
 mod queue_contract;
+mod retry;
 pub mod schema;
 mod sqlite;
 mod sqlite_queue;
@@ -21,6 +22,7 @@ mod url;
 pub use memory::MemoryStudy;
 pub use postgres::PostgresStudy;
 pub use queue::{Claim, LeasePolicy, Queue, QueueStatus, StudySpec, WorkerInfo};
+pub use retry::ReplaceFailure;
 pub use sqlite::SqliteStudy;
 pub use url::open;
 
@@ -69,9 +71,10 @@ pub struct Record {
     pub host: Option<String>,
 }
 
-/// A store of evaluations. Implementations must make `record` durable before
-/// returning.
-pub trait Study: Send + Sync {
+/// A store of evaluations. Implementations must make `record` (and
+/// [`ReplaceFailure::replace_failure`], with which a retried failure is
+/// overwritten) durable before returning.
+pub trait Study: ReplaceFailure + Send + Sync {
     /// Stores an evaluation. Recording the same configuration twice for the
     /// same key keeps the first and returns `Ok(false)`.
     fn record(
@@ -208,6 +211,44 @@ pub(crate) mod contract {
             failed
         );
         assert!(study.lookup(&key, &cs[2]).unwrap().is_none());
+        // A retried failure is replaced in place; a success never is.
+        let retried = Evaluation {
+            configuration: cs[1],
+            outcome: Err(failed
+                .outcome
+                .clone()
+                .unwrap_err()
+                .then(EvalError::Timeout {
+                    limit_s: 1.0,
+                    reason: "slow".into(),
+                })),
+        };
+        assert!(study.replace_failure(&key, &retried, "refine-1").unwrap());
+        assert_eq!(
+            study.lookup(&key, &cs[1]).unwrap().unwrap().evaluation,
+            retried
+        );
+        assert!(
+            study
+                .replace_failure(&key, &ok(cs[1], 0.7), "refine-2")
+                .unwrap()
+        );
+        assert!(
+            !study
+                .replace_failure(&key, &ok(cs[1], 0.1), "refine-3")
+                .unwrap()
+        );
+        assert!(
+            !study
+                .replace_failure(&key, &ok(cs[2], 0.1), "refine-3")
+                .unwrap()
+        );
+        assert!(study.lookup(&key, &cs[2]).unwrap().is_none());
+        let back = study.lookup(&key, &cs[1]).unwrap().unwrap();
+        assert_eq!(
+            (back.evaluation, back.phase.as_str()),
+            (ok(cs[1], 0.7), "refine-2")
+        );
         assert!(study.lookup(&other, &cs[0]).unwrap().is_none());
         let all = study.records(&key).unwrap();
         assert_eq!(

@@ -147,17 +147,18 @@ pub trait Queue: Study {
     fn set_closed(&self, closed: bool) -> Result<(), OptimizerError>;
 }
 
-/// The evaluation recorded when a configuration ran out of attempts.
+/// The evaluation recorded when a configuration ran out of attempts: every
+/// attempt's error, each a crash (a worker that panicked, lost its lease or
+/// could not build the evaluator), since a worker gives back only what it
+/// could not finish.
 pub(crate) fn exhausted(configuration: Configuration, errors: &[String]) -> Evaluation {
+    let attempts = errors
+        .iter()
+        .map(|e| aellm_space::EvalError::Crashed { reason: e.clone() })
+        .collect();
     Evaluation {
         configuration,
-        outcome: Err(aellm_space::EvalError::Failed {
-            reason: format!(
-                "no worker completed it in {} attempts: {}",
-                errors.len(),
-                errors.join("; ")
-            ),
-        }),
+        outcome: Err(aellm_space::EvalError::Attempts { attempts }),
     }
 }
 
