@@ -3,7 +3,9 @@
 
 use crate::efficiency::Efficiency;
 use crate::error::CostModelError;
+use crate::kernel::Runtime;
 use crate::observation::Observation;
+use aellm_space::WeightPrecision;
 use serde::{Deserialize, Serialize};
 
 /// Fitted factors and how well they fit, as written to a calibration file.
@@ -17,6 +19,9 @@ pub struct Calibration {
     pub rows: usize,
     /// Median absolute relative error over the fitted timing rows.
     pub median_abs_error: f64,
+    /// Whose kernels the measurements ran (GPU engines unless stated).
+    #[serde(default)]
+    pub runtime: Runtime,
 }
 
 impl Calibration {
@@ -38,39 +43,88 @@ impl Calibration {
     }
 }
 
-/// The factors calibration may move, with their ranges.
-const FACTORS: [(&str, f64, f64); 4] = [
-    ("compute", 0.02, 1.0),
-    ("bandwidth", 0.02, 1.0),
-    ("launch_us", 0.0, 200.0),
-    ("dequant_overhead", 0.0, 3.0),
+/// One factor calibration may move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    /// [`Efficiency::compute`].
+    Compute,
+    /// [`Efficiency::bandwidth`].
+    Bandwidth,
+    /// [`Efficiency::launch_us`].
+    LaunchUs,
+    /// [`Efficiency::dequant_overhead`].
+    DequantOverhead,
+    /// One precision's multiplier in [`Efficiency::precision`].
+    Precision(WeightPrecision),
+}
+
+/// The factors fitted to published GPU measurements.
+pub const GPU_FACTORS: [Factor; 4] = [
+    Factor::Compute,
+    Factor::Bandwidth,
+    Factor::LaunchUs,
+    Factor::DequantOverhead,
 ];
 
-fn set(e: &mut Efficiency, i: usize, v: f64) {
-    match i {
-        0 => e.compute = v,
-        1 => e.bandwidth = v,
-        2 => e.launch_us = v,
-        _ => e.dequant_overhead = v,
+impl Factor {
+    /// The range searched.
+    fn range(self) -> (f64, f64) {
+        match self {
+            Factor::Compute | Factor::Bandwidth => (0.02, 1.0),
+            Factor::LaunchUs => (0.0, 200.0),
+            Factor::DequantOverhead => (0.0, 3.0),
+            Factor::Precision(_) => (0.05, 5.0),
+        }
+    }
+
+    fn set(self, e: &mut Efficiency, v: f64) {
+        match self {
+            Factor::Compute => e.compute = v,
+            Factor::Bandwidth => e.bandwidth = v,
+            Factor::LaunchUs => e.launch_us = v,
+            Factor::DequantOverhead => e.dequant_overhead = v,
+            Factor::Precision(p) => e.precision.set(p, v),
+        }
+    }
+}
+
+/// A timing the model predicts and a clock measured.
+pub trait Timed {
+    /// The model's figure with factors `e`.
+    fn predicted(&self, e: &Efficiency) -> Result<f64, CostModelError>;
+    /// The measured figure (> 0).
+    fn measured(&self) -> f64;
+}
+
+impl Timed for Observation {
+    fn predicted(&self, e: &Efficiency) -> Result<f64, CostModelError> {
+        self.predict(e)
+    }
+    fn measured(&self) -> f64 {
+        self.value
     }
 }
 
 /// Sum of squared log errors over the timing rows.
-fn loss(rows: &[&Observation], e: &Efficiency) -> Result<f64, CostModelError> {
+fn loss<T: Timed>(rows: &[&T], e: &Efficiency) -> Result<f64, CostModelError> {
     rows.iter().try_fold(0.0, |acc, o| {
-        Ok(acc + (o.predict(e)? / o.value).ln().powi(2))
+        Ok(acc + (o.predicted(e)? / o.measured()).ln().powi(2))
     })
 }
 
 /// Golden-section search of one factor over its range, others fixed.
-fn line_search(rows: &[&Observation], e: &mut Efficiency, i: usize) -> Result<(), CostModelError> {
-    let (_, mut a, mut b) = FACTORS[i];
+fn line_search<T: Timed>(
+    rows: &[&T],
+    e: &mut Efficiency,
+    factor: Factor,
+) -> Result<(), CostModelError> {
+    let (mut a, mut b) = factor.range();
     let g = (5f64.sqrt() - 1.0) / 2.0;
     for _ in 0..32 {
         let (x1, x2) = (b - g * (b - a), a + g * (b - a));
         let (mut e1, mut e2) = (*e, *e);
-        set(&mut e1, i, x1);
-        set(&mut e2, i, x2);
+        factor.set(&mut e1, x1);
+        factor.set(&mut e2, x2);
         if loss(rows, &e1)? < loss(rows, &e2)? {
             b = x2;
         } else {
@@ -79,11 +133,40 @@ fn line_search(rows: &[&Observation], e: &mut Efficiency, i: usize) -> Result<()
     }
     let best = (a + b) / 2.0;
     let mut candidate = *e;
-    set(&mut candidate, i, best);
-    if loss(rows, &candidate)? <= loss(rows, e)? {
-        set(e, i, best);
+    factor.set(&mut candidate, best);
+    if loss(rows, &candidate)? < loss(rows, e)? {
+        factor.set(e, best);
     }
     Ok(())
+}
+
+/// Fits `factors` to `rows` by coordinate descent (golden-section on each
+/// in turn) from `start`; returns the factors and each row's relative error.
+pub fn fit_timed<T: Timed>(
+    rows: &[&T],
+    start: Efficiency,
+    factors: &[Factor],
+) -> Result<(Efficiency, Vec<f64>), CostModelError> {
+    if let Some(o) = rows
+        .iter()
+        .find(|o| !(o.measured().is_finite() && o.measured() > 0.0))
+    {
+        return Err(CostModelError::Calibration(format!(
+            "a row has measured value {}: must be > 0",
+            o.measured()
+        )));
+    }
+    let mut e = start;
+    for _ in 0..16 {
+        for f in factors {
+            line_search(rows, &mut e, *f)?;
+        }
+    }
+    let errors = rows
+        .iter()
+        .map(|o| Ok(o.predicted(&e)? / o.measured() - 1.0))
+        .collect::<Result<Vec<_>, CostModelError>>()?;
+    Ok((e, errors))
 }
 
 /// Median of absolute values.
@@ -123,21 +206,13 @@ pub fn fit(
             o.model, o.hardware, o.value
         )));
     }
-    let mut e = start;
-    for _ in 0..16 {
-        for i in 0..FACTORS.len() {
-            line_search(&rows, &mut e, i)?;
-        }
-    }
-    let errors = rows
-        .iter()
-        .map(|o| o.error(&e))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (e, errors) = fit_timed(&rows, start, &GPU_FACTORS)?;
     tracing::info!(rows = rows.len(), ?e, "calibrated");
     Ok(Calibration {
         name: name.into(),
         efficiency: e,
         rows: rows.len(),
         median_abs_error: median_abs(&errors),
+        runtime: Runtime::Gpu,
     })
 }

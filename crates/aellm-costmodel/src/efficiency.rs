@@ -2,7 +2,59 @@
 //! the fixed costs on top. These are what calibration fits.
 
 use crate::error::CostModelError;
+use aellm_space::WeightPrecision;
 use serde::{Deserialize, Serialize};
+
+/// A multiplier on the achievable compute rate of the linears, per weight
+/// precision: how much faster (> 1) or slower (< 1) that precision's kernel
+/// runs than `compute` says. 1 everywhere on a GPU's data-sheet rates; on a
+/// CPU the kernels of each precision differ (candle's f16 GEMM, its
+/// integer dot products for INT8/INT4), so calibration fits each.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrecisionFactors {
+    /// FP16 weights.
+    pub fp16: f64,
+    /// FP8 weights.
+    pub fp8: f64,
+    /// INT8 weights.
+    pub int8: f64,
+    /// INT4 weights.
+    pub int4: f64,
+}
+
+impl Default for PrecisionFactors {
+    fn default() -> Self {
+        PrecisionFactors {
+            fp16: 1.0,
+            fp8: 1.0,
+            int8: 1.0,
+            int4: 1.0,
+        }
+    }
+}
+
+impl PrecisionFactors {
+    /// The factor of `p`.
+    pub fn get(&self, p: WeightPrecision) -> f64 {
+        match p {
+            WeightPrecision::Fp16 => self.fp16,
+            WeightPrecision::Fp8 => self.fp8,
+            WeightPrecision::Int8 => self.int8,
+            WeightPrecision::Int4 => self.int4,
+        }
+    }
+
+    /// Sets the factor of `p`.
+    pub fn set(&mut self, p: WeightPrecision, v: f64) {
+        match p {
+            WeightPrecision::Fp16 => self.fp16 = v,
+            WeightPrecision::Fp8 => self.fp8 = v,
+            WeightPrecision::Int8 => self.int8 = v,
+            WeightPrecision::Int4 => self.int4 = v,
+        }
+    }
+}
 
 /// The fractions and overheads that turn data-sheet peaks into predicted times.
 ///
@@ -31,6 +83,8 @@ pub struct Efficiency {
     /// Memory the runtime holds beside weights, cache and activations
     /// (CUDA context, allocator slack), in GB per device.
     pub runtime_gb: f64,
+    /// Per-precision multipliers on the linears' compute rate.
+    pub precision: PrecisionFactors,
 }
 
 impl Default for Efficiency {
@@ -47,6 +101,7 @@ impl Default for Efficiency {
             interconnect: 0.7,
             allreduce_us: 10.0,
             runtime_gb: 0.5,
+            precision: PrecisionFactors::default(),
         }
     }
 }
@@ -74,6 +129,16 @@ impl Efficiency {
             ("allreduce_us", self.allreduce_us),
             ("runtime_gb", self.runtime_gb),
         ];
+        for p in WeightPrecision::ALL {
+            let value = self.precision.get(p);
+            if !(value.is_finite() && value > 0.0) {
+                return Err(CostModelError::BadFactor {
+                    field: "precision",
+                    allowed: "finite and > 0 for every precision",
+                    value,
+                });
+            }
+        }
         for (field, value) in non_negative {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(CostModelError::BadFactor {

@@ -39,6 +39,7 @@ impl CostModel {
     pub fn calibrated(c: &Calibration) -> Self {
         let mut m = CostModel::default();
         m.options.efficiency = c.efficiency;
+        m.options.runtime = c.runtime;
         m.calibration = Some(c.name.clone());
         m
     }
@@ -63,6 +64,11 @@ fn predicted(value: f64, how: String) -> Figure {
 fn extras(p: &Prediction) -> BTreeMap<String, Figure> {
     let ft = &p.finetune;
     let rows = [
+        (
+            "accuracy_change_pct",
+            p.accuracy.change_pct(),
+            "predicted change from the unmodified model's score, % of it (published changes)",
+        ),
         ("ttft_ms", p.ttft_ms, "prefill of the prompt (roofline)"),
         (
             "decode_ms_per_token",

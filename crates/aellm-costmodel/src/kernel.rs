@@ -4,6 +4,23 @@
 use aellm_space::{HardwareSpec, Inference, QuantMethod, WeightPrecision};
 use serde::{Deserialize, Serialize};
 
+/// Which kernels run the model: a GPU inference engine's, or candle's on a
+/// CPU (the harness here). They differ in what each precision costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Runtime {
+    /// Fused GPU kernels: weight-only INT4/INT8 dequantize in registers,
+    /// W8A8 and FP8 on tensor cores where the data sheet has them, one
+    /// grouped launch for all experts.
+    #[default]
+    Gpu,
+    /// candle on a CPU: FP16 weights through its f16 GEMM, FP8 codes
+    /// dequantized to an f32 copy on every call, INT8/INT4 blocks through
+    /// its quantized matmul (activations to 8 bits, integer dot products),
+    /// one matmul per expert routed to.
+    CandleCpu,
+}
+
 /// How a configuration's linears execute on one device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kernel {
@@ -15,6 +32,13 @@ pub struct Kernel {
     pub weight_only: bool,
     /// Which path was chosen, for the figure's note.
     pub path: String,
+    /// The weights' precision (picks the calibrated per-precision factor).
+    pub precision: WeightPrecision,
+    /// Bytes moved per weight element on every call beyond the stored
+    /// weights (a dequantized copy written and read back), 0 on fused kernels.
+    pub extra_bytes_per_weight: f64,
+    /// Whether each routed expert is its own launch.
+    pub launch_per_expert: bool,
 }
 
 /// The kernel for `inference` on `hw`, per device.
@@ -24,17 +48,57 @@ pub struct Kernel {
 /// where present; INT4 (RTN, GPTQ, AWQ) and weight-only INT8 compute in
 /// FP16, since their activations stay in 16 bits.
 pub fn kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
-    let per_device = |tflops: f64| tflops * 1e12 / hw.devices.max(1) as f64;
-    let fp16 = per_device(hw.peak.fp16);
-    let native = |p: WeightPrecision, path: &str| Kernel {
-        peak_ops: per_device(hw.peak.for_precision(p)),
+    kernel_for(hw, inference, Runtime::Gpu)
+}
+
+/// The kernel for `inference` on `hw` under `runtime`.
+pub fn kernel_for(hw: &HardwareSpec, inference: &Inference, runtime: Runtime) -> Kernel {
+    match runtime {
+        Runtime::Gpu => gpu_kernel(hw, inference),
+        Runtime::CandleCpu => candle_cpu_kernel(hw, inference),
+    }
+}
+
+/// candle on a CPU: every precision runs at the (f32) FMA rate of the
+/// hardware description times its calibrated factor; FP8 also writes and
+/// reads an f32 copy of its weights per call (4 + 4 bytes each).
+fn candle_cpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
+    let p = inference.weights;
+    let path = match p {
+        WeightPrecision::Fp16 => "candle f16 GEMM (CPU)",
+        WeightPrecision::Fp8 => "FP8 codes dequantized to f32 each call, f32 GEMM (CPU)",
+        WeightPrecision::Int8 => "candle Q8_0 matmul, activations to 8 bits (CPU)",
+        WeightPrecision::Int4 => "candle Q4_0 matmul, activations to 8 bits (CPU)",
+    };
+    Kernel {
+        peak_ops: hw.peak.fp16 * 1e12 / hw.devices.max(1) as f64,
         weight_only: false,
         path: path.into(),
+        precision: p,
+        extra_bytes_per_weight: if p == WeightPrecision::Fp8 { 8.0 } else { 0.0 },
+        launch_per_expert: true,
+    }
+}
+
+fn gpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
+    let p = inference.weights;
+    let per_device = |tflops: f64| tflops * 1e12 / hw.devices.max(1) as f64;
+    let fp16 = per_device(hw.peak.fp16);
+    let native = |q: WeightPrecision, path: &str| Kernel {
+        peak_ops: per_device(hw.peak.for_precision(q)),
+        weight_only: false,
+        path: path.into(),
+        precision: p,
+        extra_bytes_per_weight: 0.0,
+        launch_per_expert: false,
     };
     let weight_only = |path: &str| Kernel {
         peak_ops: fp16,
         weight_only: true,
         path: path.into(),
+        precision: p,
+        extra_bytes_per_weight: 0.0,
+        launch_per_expert: false,
     };
     match (inference.weights, inference.method) {
         (WeightPrecision::Fp16, _) => native(WeightPrecision::Fp16, "FP16 tensor cores"),

@@ -31,6 +31,7 @@ mod error;
 mod evaluator;
 pub mod finetune;
 pub mod kernel;
+pub mod local;
 pub mod memory;
 pub mod observation;
 mod predict;
@@ -38,9 +39,11 @@ pub mod roofline;
 
 pub use accuracy::{AccuracyModel, AccuracyPrediction};
 pub use calibration::Calibration;
-pub use efficiency::Efficiency;
+pub use efficiency::{Efficiency, PrecisionFactors};
 pub use error::CostModelError;
 pub use evaluator::{COSTMODEL_VERSION, CostModel};
+pub use kernel::Runtime;
+pub use local::{LocalRun, fit_local};
 pub use observation::{Format, Metric, Observation};
 pub use predict::{PredictOptions, Prediction, predict};
 

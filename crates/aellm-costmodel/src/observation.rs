@@ -3,6 +3,7 @@
 
 use crate::efficiency::Efficiency;
 use crate::error::CostModelError;
+use crate::kernel::Runtime;
 use crate::predict;
 use aellm_space::footprint::{Footprint, FootprintOptions};
 use aellm_space::{Configuration, Inference, KvCache, QuantMethod, WeightPrecision, presets};
@@ -104,14 +105,19 @@ impl Observation {
             Metric::WeightGb => f.weight_bytes() / 1e9,
             Metric::DecodeTokensPerS => {
                 // `o` decode steps after the prompt (one more than `decode` counts).
-                let (_, _, d) = predict::serve(&f, &hw, e, b, p.max(1), o + 1);
+                let (_, _, d) = predict::serve(&f, &hw, e, Runtime::Gpu, (b, p.max(1), o + 1));
                 (b * o) as f64 / d.seconds
             }
             Metric::PrefillTokensPerS => {
-                let (_, pre, _) = predict::serve(&f, &hw, e, b, p, 1);
+                let (_, pre, _) = predict::serve(&f, &hw, e, Runtime::Gpu, (b, p, 1));
                 (b * p) as f64 / pre.seconds
             }
-            Metric::TtftMs => predict::serve(&f, &hw, e, b, p, 1).1.seconds * 1e3,
+            Metric::TtftMs => {
+                predict::serve(&f, &hw, e, Runtime::Gpu, (b, p, 1))
+                    .1
+                    .seconds
+                    * 1e3
+            }
         })
     }
 

@@ -5,7 +5,7 @@ use crate::efficiency::Efficiency;
 use crate::energy;
 use crate::error::CostModelError;
 use crate::finetune::{self, FinetunePrediction, FinetuneRecipe};
-use crate::kernel::{self, Kernel};
+use crate::kernel::{self, Kernel, Runtime};
 use crate::memory::{self, MemoryPrediction};
 use crate::roofline::{PhaseTime, Roofline};
 use aellm_space::footprint::{Footprint, FootprintOptions};
@@ -48,6 +48,9 @@ pub struct PredictOptions {
     pub batch: u64,
     /// Sequences per fine-tuning step (each of the task's full length).
     pub finetune_batch: u64,
+    /// Whose kernels run the model.
+    #[serde(default)]
+    pub runtime: Runtime,
 }
 
 impl Default for PredictOptions {
@@ -57,6 +60,7 @@ impl Default for PredictOptions {
             footprint: FootprintOptions::default(),
             batch: 1,
             finetune_batch: 8,
+            runtime: Runtime::Gpu,
         }
     }
 }
@@ -80,11 +84,10 @@ pub(crate) fn serve(
     f: &Footprint,
     hw: &HardwareSpec,
     e: &Efficiency,
-    batch: u64,
-    prompt: u64,
-    output: u64,
+    runtime: Runtime,
+    (batch, prompt, output): (u64, u64, u64),
 ) -> (Kernel, PhaseTime, PhaseTime) {
-    let k = kernel::kernel(hw, &f.configuration().inference);
+    let k = kernel::kernel_for(hw, &f.configuration().inference, runtime);
     let r = Roofline {
         footprint: f,
         hardware: hw,
@@ -109,7 +112,8 @@ pub fn predict(
     check_hardware(&s.hardware)?;
     let f = Footprint::new(&s.model, c, o.footprint)?;
     let (p, out) = (s.task.prompt_tokens as u64, s.task.output_tokens as u64);
-    let (kernel, prefill, decode) = serve(&f, &s.hardware, &o.efficiency, o.batch, p, out);
+    let (kernel, prefill, decode) =
+        serve(&f, &s.hardware, &o.efficiency, o.runtime, (o.batch, p, out));
     let steps = out.saturating_sub(1).max(1) as f64;
     let recipe = FinetuneRecipe {
         batch: o.finetune_batch,

@@ -75,6 +75,19 @@ impl Roofline<'_> {
 
     /// One kernel: `flops` and `bytes` over the node, `launches` on each device.
     fn kernel_time(&self, flops: f64, bytes: f64, launches: f64, dequant: bool) -> PhaseTime {
+        self.kernel_time_at(flops, bytes, launches, dequant, 1.0)
+    }
+
+    /// [`Self::kernel_time`] with the compute rate scaled by `rate` (a
+    /// linear's per-precision factor).
+    fn kernel_time_at(
+        &self,
+        flops: f64,
+        bytes: f64,
+        launches: f64,
+        dequant: bool,
+        rate: f64,
+    ) -> PhaseTime {
         let d = self.devices();
         let (peak, bw) = (
             self.kernel.peak_ops,
@@ -89,7 +102,7 @@ impl Roofline<'_> {
         } else {
             c
         };
-        let busy = (c_eff / e.compute).max(m / e.bandwidth);
+        let busy = (c_eff / (e.compute * rate)).max(m / e.bandwidth);
         let overhead = launches * e.launch_us * 1e-6;
         PhaseTime {
             seconds: busy + overhead,
@@ -109,15 +122,33 @@ impl Roofline<'_> {
         };
         let layers = op.layers as f64;
         let weights = operator_matrix_bytes(op, p, f.options()) * touched * layers;
-        let act = tokens * (op.input + op.output) as f64 * op.active_copies as f64 * layers;
-        let flops = 2.0 * tokens * op.active_parameters() as f64;
+        let k = &self.kernel;
         let quantized = op.kind != OperatorKind::Router
             && (op.kind != OperatorKind::LmHead || f.options().quantize_lm_head);
-        self.kernel_time(
+        // A dequantized copy is written and read back on every call.
+        let copy = if quantized {
+            k.extra_bytes_per_weight * (op.elements() as f64) * touched * layers
+        } else {
+            0.0
+        };
+        let launches = if k.launch_per_expert && op.kind == OperatorKind::Expert {
+            layers * touched
+        } else {
+            layers
+        };
+        let act = tokens * (op.input + op.output) as f64 * op.active_copies as f64 * layers;
+        let flops = 2.0 * tokens * op.active_parameters() as f64;
+        let rate = if quantized {
+            self.efficiency.precision.get(k.precision)
+        } else {
+            1.0
+        };
+        self.kernel_time_at(
             flops,
-            weights + act * ACTIVATION_BYTES,
-            layers,
-            self.kernel.weight_only && quantized,
+            weights + copy + act * ACTIVATION_BYTES,
+            launches,
+            k.weight_only && quantized,
+            rate,
         )
     }
 

@@ -34,6 +34,7 @@ fn ideal() -> Efficiency {
         interconnect: 1.0,
         allreduce_us: 0.0,
         runtime_gb: 0.0,
+        ..Efficiency::default()
     }
 }
 
@@ -289,4 +290,96 @@ proptest! {
         let (fp16, int8, int4) = (step(WeightPrecision::Fp16, None), step(WeightPrecision::Int8, Some(QuantMethod::Gptq)), step(WeightPrecision::Int4, Some(QuantMethod::Gptq)));
         prop_assert!(int4 <= int8 && int8 <= fp16, "{fp16} {int8} {int4}");
     }
+}
+
+/// A small model on a CPU-like device, run by candle's kernels.
+fn cpu_run(precision: WeightPrecision, layers: u32, e: &Efficiency) -> crate::LocalRun {
+    let model = aellm_space::ModelSpec {
+        name: format!("cpu-test-{layers}"),
+        parameters: layers as u64 * 12 * 512 * 512 + 2 * 8192 * 512,
+        layers,
+        hidden: 512,
+        heads: 8,
+        kv_heads: 8,
+        ffn: 1536,
+        vocab: 8192,
+        experts: 1,
+        experts_per_token: 1,
+        max_context: 1024,
+        checkpoint: None,
+    };
+    let hw = HardwareSpec {
+        name: "cpu".into(),
+        memory_gb: 16.0,
+        power_w: 20.0,
+        peak: aellm_space::Throughput {
+            fp16: 0.16,
+            fp8: None,
+            int8: None,
+            int4: None,
+        },
+        bandwidth_gbs: 20.0,
+        devices: 1,
+        interconnect_gbs: None,
+        idle_power_w: None,
+    };
+    let mut s = Scenario::new(model, presets::task("mmlu").unwrap(), hw);
+    s.task.prompt_tokens = 64;
+    s.task.output_tokens = 8;
+    let method = matches!(precision, WeightPrecision::Int8 | WeightPrecision::Int4)
+        .then_some(QuantMethod::Rtn);
+    let mut r = crate::LocalRun {
+        configuration: weights(precision, method),
+        scenario: s,
+        footprint: FootprintOptions::default(),
+        runtime: crate::Runtime::CandleCpu,
+        latency_ms: 1.0,
+        memory_gb: 1.0,
+    };
+    r.latency_ms = r.predicted_latency_ms(e).unwrap();
+    r.memory_gb = r.predicted_memory_gb(e).unwrap();
+    r
+}
+
+#[test]
+fn local_calibration_recovers_per_precision_factors_and_runtime_memory() {
+    let mut truth = Efficiency {
+        compute: 0.3,
+        bandwidth: 0.5,
+        launch_us: 20.0,
+        runtime_gb: 0.05,
+        ..Efficiency::default()
+    };
+    truth.precision.int8 = 2.0;
+    truth.precision.int4 = 0.5;
+    let mut runs = Vec::new();
+    for layers in [1, 4, 16] {
+        for p in WeightPrecision::ALL {
+            runs.push(cpu_run(p, layers, &truth));
+        }
+    }
+    let cal = crate::fit_local("synthetic-cpu", &runs, Efficiency::default()).unwrap();
+    assert_eq!(cal.runtime, crate::Runtime::CandleCpu);
+    assert!(cal.median_abs_error < 0.02, "{cal:?}");
+    for r in &runs {
+        let (lat, mem) = r.errors(&cal.efficiency).unwrap();
+        assert!(lat.abs() < 0.05 && mem.abs() < 0.01, "{lat} {mem}");
+    }
+    // Too few runs is a typed error, not a panic.
+    assert!(crate::fit_local("x", &runs[..2], Efficiency::default()).is_err());
+}
+
+#[test]
+fn candle_fp8_writes_and_reads_an_f32_copy_of_its_weights_every_call() {
+    let e = ideal();
+    let fp8 = cpu_run(WeightPrecision::Fp8, 4, &e);
+    let fp16 = cpu_run(WeightPrecision::Fp16, 4, &e);
+    // Same compute rate on this runtime: FP8's extra time is its 4 + 4 bytes
+    // per weight against FP16's 2 - 1 fewer stored, so it is slower here.
+    assert!(
+        fp8.latency_ms > fp16.latency_ms * 1.5,
+        "{} vs {}",
+        fp8.latency_ms,
+        fp16.latency_ms
+    );
 }

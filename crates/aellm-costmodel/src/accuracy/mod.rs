@@ -1,55 +1,21 @@
-//! Accuracy predicted from published perplexity changes per technique and
-//! model size, as a fraction of the unmodified model's score.
+//! Accuracy predicted from published changes per technique and model size,
+//! as a fraction of the unmodified model's score (1.0 = the base model;
+//! the figure's note also gives it as the change from the base, in %).
 //!
-//! Every row's source is in `docs/sources/accuracy.md`. Turning a relative
-//! perplexity increase into a relative score loss one for one is an
-//! assumption of this model, stated in every figure it produces;
-//! techniques without a published row keep the score and widen the interval.
+//! Every row's source is in `docs/sources/accuracy.md`. Weight formats
+//! have published perplexity changes, and turning a relative perplexity
+//! increase into a relative score loss one for one is an assumption of this
+//! model, stated in every figure it produces; attention and MoE conversions
+//! have published task-score changes ([`architecture`]). Techniques without
+//! a published row keep the score and widen the interval.
 
-use aellm_space::{
-    Attention, Configuration, FineTuneMethod, KvCache, Moe, QuantMethod, Scenario, WeightPrecision,
-};
+use aellm_space::{Configuration, FineTuneMethod, KvCache, QuantMethod, Scenario, WeightPrecision};
 use serde::{Deserialize, Serialize};
 
-/// One published perplexity change: `technique` on a model of
-/// `params_b` billion parameters raised perplexity by `ppl_increase` (relative).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PublishedChange {
-    /// What was applied.
-    pub technique: &'static str,
-    /// Model size, billions of parameters.
-    pub params_b: f64,
-    /// Perplexity after / before, minus one.
-    pub ppl_increase: f64,
-    /// Key of the source in `docs/sources/accuracy.md`.
-    pub source: &'static str,
-}
+mod architecture;
+pub mod published;
 
-const fn row(
-    technique: &'static str,
-    params_b: f64,
-    before: f64,
-    after: f64,
-    source: &'static str,
-) -> PublishedChange {
-    PublishedChange {
-        technique,
-        params_b,
-        ppl_increase: after / before - 1.0,
-        source,
-    }
-}
-
-/// The published rows (WikiText-2 / wiki.test perplexity).
-pub const PUBLISHED: &[PublishedChange] = &[
-    row("awq-int4-g128", 6.74, 5.47, 5.6, "llm-quantization"),
-    row("awq-int4-g128", 13.0, 4.88, 4.97, "llm-quantization"),
-    row("awq-int4-g128", 69.0, 3.32, 3.41, "llm-quantization"),
-    row("gptq-int4-g128", 13.0, 4.88, 4.97, "llm-quantization"),
-    row("gptq-int4-g128", 69.0, 3.32, 3.52, "llm-quantization"),
-    row("gguf-q8_0", 70.6, 2.8308, 2.8316, "llama.cpp-6745"),
-    row("gguf-q4_k_s", 70.6, 2.8308, 3.0050, "llama.cpp-6745"),
-];
+pub use published::{PUBLISHED, PublishedChange, PublishedScore};
 
 /// Predicted accuracy as a fraction of the unmodified model's score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,12 +71,6 @@ fn weight_technique(c: &Configuration) -> Option<&'static str> {
 /// Techniques applied that have no published row.
 fn unpublished(c: &Configuration) -> Vec<String> {
     let mut out = Vec::new();
-    if !matches!(c.architecture.attention, Attention::Mha) {
-        out.push(format!("{} conversion", c.architecture.attention));
-    }
-    if let Moe::Sparse { .. } = c.architecture.moe {
-        out.push(format!("{} conversion", c.architecture.moe));
-    }
     if c.inference.kv_cache != KvCache::Full {
         out.push(c.inference.kv_cache.to_string());
     }
@@ -123,25 +83,47 @@ fn unpublished(c: &Configuration) -> Vec<String> {
     out
 }
 
+impl AccuracyPrediction {
+    /// The predicted change from the unmodified model's score, in percent
+    /// of it (0 = the base, -1.5 = 1.5% of its score lost).
+    pub fn change_pct(&self) -> f64 {
+        (self.value - 1.0) * 100.0
+    }
+}
+
+/// The weight format's published perplexity rise, as a score change.
+fn weights_change(c: &Configuration, params_b: f64) -> Option<(f64, String)> {
+    let r = weight_technique(c).and_then(|t| nearest(t, params_b))?;
+    // Assumption: a relative perplexity rise costs the same relative score.
+    Some((
+        -r.ppl_increase,
+        format!(
+            "{}: +{:.2}% perplexity at {:.0}B ({}), taken as the same relative score loss (an assumption)",
+            r.technique,
+            r.ppl_increase * 100.0,
+            r.params_b,
+            r.source
+        ),
+    ))
+}
+
 impl AccuracyModel {
     /// The predicted fraction of the base score `c` keeps on `s`'s model.
     pub fn predict(&self, c: &Configuration, s: &Scenario) -> AccuracyPrediction {
         let params_b = s.model.parameters as f64 / 1e9;
-        let mut value = 1.0;
-        let mut var = 0.0;
-        let mut notes = Vec::new();
-        if let Some(r) = weight_technique(c).and_then(|t| nearest(t, params_b)) {
-            // Assumption: a relative perplexity rise costs the same relative score.
-            value -= r.ppl_increase;
-            var += r.ppl_increase.powi(2);
-            notes.push(format!(
-                "{}: +{:.2}% perplexity at {:.0}B ({})",
-                r.technique,
-                r.ppl_increase * 100.0,
-                r.params_b,
-                r.source
-            ));
+        let mut changes: Vec<(f64, f64, String)> = Vec::new();
+        if let Some((change, how)) = weights_change(c, params_b) {
+            changes.push((change, change.abs(), how));
         }
+        let arch = [
+            architecture::attention(c.architecture.attention, &s.model),
+            architecture::moe(c.architecture.moe, &s.model),
+        ];
+        changes.extend(arch.into_iter().flatten().map(|a| (a.change, a.std, a.how)));
+        // Changes compose multiplicatively (an assumption: no interaction).
+        let value: f64 = changes.iter().map(|(d, _, _)| 1.0 + d).product();
+        let mut var: f64 = changes.iter().map(|(_, sd, _)| sd * sd).sum();
+        let mut notes: Vec<String> = changes.into_iter().map(|(_, _, how)| how).collect();
         let unknown = unpublished(c);
         var += unknown.len() as f64 * self.unknown_technique_std.powi(2);
         if !unknown.is_empty() {
@@ -150,11 +132,13 @@ impl AccuracyModel {
                 unknown.join(", ")
             ));
         }
+        let value = value.clamp(0.0, 1.0);
         AccuracyPrediction {
-            value: value.clamp(0.0, 1.0),
+            value,
             std: var.sqrt(),
             how: format!(
-                "fraction of the unmodified model's score; relative perplexity rise taken as the same relative score loss (an assumption); {}",
+                "fraction of the unmodified model's score: {value:.4} ({:+.2}% from the base); {}",
+                (value - 1.0) * 100.0,
                 if notes.is_empty() {
                     "no technique applied".to_string()
                 } else {
@@ -168,7 +152,7 @@ impl AccuracyModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aellm_space::{FineTuning, Inference, presets};
+    use aellm_space::{Attention, FineTuning, Inference, Moe, presets};
 
     fn scenario(model: &str) -> Scenario {
         Scenario::new(
@@ -213,11 +197,30 @@ mod tests {
     #[test]
     fn unpublished_techniques_widen_the_interval_not_the_mean() {
         let mut c = Configuration::default();
-        c.architecture.attention = Attention::Mqa;
+        c.inference.kv_cache = KvCache::MqaStyle;
         c.fine_tuning = FineTuning::low_rank(FineTuneMethod::Lora, 8, 16.0);
         let p = AccuracyModel::default().predict(&c, &scenario("mistral-7b"));
         assert_eq!(p.value, 1.0);
         assert!((p.std - (2.0f64 * 0.05 * 0.05).sqrt()).abs() < 1e-12);
-        assert!(p.how.contains("MQA conversion") && p.how.contains("LoRA"));
+        assert!(p.how.contains("LoRA") && p.how.contains("no published change"));
+    }
+
+    #[test]
+    fn conversions_cost_their_published_change_and_compose() {
+        let s = scenario("llama-2-7b");
+        let mut c = Configuration::default();
+        c.architecture.attention = Attention::Mqa;
+        c.architecture.moe = Moe::Sparse {
+            experts: 8,
+            top_k: 1,
+        };
+        let p = AccuracyModel::default().predict(&c, &s);
+        let mqa = architecture::attention(Attention::Mqa, &s.model)
+            .unwrap()
+            .change;
+        assert!((p.value - (1.0 + mqa) * 0.95).abs() < 1e-12, "{p:?}");
+        assert!((p.change_pct() - (p.value - 1.0) * 100.0).abs() < 1e-12);
+        assert!(p.how.contains("gqa-table1") && p.how.contains("moefication"));
+        assert!(p.how.contains("from the base"));
     }
 }
