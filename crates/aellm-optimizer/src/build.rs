@@ -141,16 +141,17 @@ fn predicted_members(
 
 /// When nothing is feasible: the five closest configurations and what each breaks.
 fn near_misses(evaluations: &[Evaluation], scenario: &Scenario) -> Vec<NearMiss> {
-    let mut all: Vec<(Configuration, Objectives)> = successes(evaluations)
+    let mut all: Vec<(Configuration, Objectives, Provenance)> = successes(evaluations)
         .into_iter()
-        .map(|(c, m)| (c, m.objectives()))
+        .map(|(c, m)| (c, m.objectives(), m.provenance()))
         .collect();
     all.sort_by(|a, b| total_violation(&a.1, scenario).total_cmp(&total_violation(&b.1, scenario)));
     all.into_iter()
         .take(5)
-        .map(|(c, o)| NearMiss {
+        .map(|(c, o, provenance)| NearMiss {
             configuration: c,
             objectives: o,
+            provenance,
             violations: violations(&o, scenario),
         })
         .collect()

@@ -70,8 +70,10 @@ pub struct BaselineRow {
 pub struct NearMiss {
     /// The configuration.
     pub configuration: Configuration,
-    /// Its measured objectives.
+    /// Its objectives as the evaluator gave them.
     pub objectives: Objectives,
+    /// How they were obtained (as weak as the weakest of the four figures).
+    pub provenance: Provenance,
     /// Each limit it breaks and by how much.
     pub violations: Vec<ConstraintViolation>,
 }

@@ -172,7 +172,10 @@ fn near_misses(s: &mut String, r: &AeLlmResult) {
         return;
     }
     let _ = writeln!(s, "## Closest configurations (nothing met every limit)\n");
-    table_head(s, &with_objectives(&["configuration"], &["broken limits"]));
+    table_head(
+        s,
+        &with_objectives(&["configuration"], &["figures", "broken limits"]),
+    );
     for n in &r.near_misses {
         let broken: Vec<String> = n
             .violations
@@ -189,9 +192,10 @@ fn near_misses(s: &mut String, r: &AeLlmResult) {
             .collect();
         let _ = writeln!(
             s,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             cell(&n.configuration),
             fmt_objectives(&n.objectives),
+            n.provenance,
             broken.join("; ")
         );
     }
@@ -321,6 +325,7 @@ mod tests {
         r.near_misses = vec![NearMiss {
             configuration: miss.configuration,
             objectives: miss.objectives,
+            provenance: miss.provenance,
             violations: vec![
                 ConstraintViolation {
                     constraint: "memory".into(),

@@ -204,6 +204,13 @@ mod tests {
             .unwrap();
         assert_eq!(&rows[1][extra_col], "13312");
         assert_eq!(&rows[0][extra_col], "");
+        // Each followed by its provenance.
+        assert_eq!(
+            &rd.headers().unwrap()[extra_col + 1],
+            "finetune_trainable_parameters_provenance"
+        );
+        assert_eq!(&rows[1][extra_col + 1], "measured");
+        assert_eq!(&rows[0][extra_col + 1], "");
 
         let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
         assert!(

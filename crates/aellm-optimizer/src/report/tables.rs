@@ -66,8 +66,9 @@ pub fn front_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
 }
 
 /// `measurements.csv`: every evaluation of the study, failures included,
-/// with each figure's provenance, then one column per extra figure any
-/// evaluation reported (fine-tuning cost, timings, …).
+/// with each figure's provenance, then two columns per extra figure any
+/// evaluation reported (fine-tuning cost, timings, …): its value and its
+/// provenance (`NAME_provenance`), so every figure says how it was obtained.
 pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let extra_keys: std::collections::BTreeSet<&str> = r
@@ -90,7 +91,11 @@ pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
         "error",
         "configuration_json",
     ]);
-    h.extend(extra_keys.iter().copied());
+    let extra_headers: Vec<String> = extra_keys
+        .iter()
+        .flat_map(|k| [k.to_string(), format!("{k}_provenance")])
+        .collect();
+    h.extend(extra_headers.iter().map(String::as_str));
     w.write_record(&h)?;
     for e in &r.evaluations {
         let mut row: Vec<String> = configuration_columns(&e.configuration).to_vec();
@@ -108,10 +113,10 @@ pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
         }
         row.push(e.configuration.key());
         let extra = e.measurement().map(|m| &m.extra);
-        row.extend(extra_keys.iter().map(|k| {
+        row.extend(extra_keys.iter().flat_map(|k| {
             extra
                 .and_then(|x| x.get(*k))
-                .map_or(String::new(), |f| f.value.to_string())
+                .map_or([String::new(), String::new()], figure_cells)
         }));
         w.write_record(&row)?;
     }
