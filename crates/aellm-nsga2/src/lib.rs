@@ -29,6 +29,8 @@
 
 pub mod algorithm;
 pub mod archive;
+#[cfg(test)]
+mod check;
 pub mod crowding;
 pub mod dominance;
 pub mod driver;

@@ -196,7 +196,8 @@ pub fn ranks(fronts: &Fronts, n: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
+    use crate::check::{cases, points, small_int};
+    use rand::Rng;
 
     fn normalise(mut f: Fronts) -> Fronts {
         for x in &mut f {
@@ -205,31 +206,41 @@ mod tests {
         f
     }
 
-    proptest! {
-        // Small integer coordinates make ties and duplicates frequent.
-        #[test]
-        fn ens_matches_deb(m in 2usize..5, pts in prop::collection::vec(prop::collection::vec(0u8..6, 4), 0..60),
-                           cvs in prop::collection::vec(prop_oneof![Just(0.0), 0.0f64..2.0, Just(1.0)], 60)) {
-            let pts: Vec<Vec<f64>> = pts.iter().map(|p| p[..m].iter().map(|&v| v as f64).collect()).collect();
-            let cv = &cvs[..pts.len()];
+    // Small integer coordinates make ties and duplicates frequent.
+    #[test]
+    fn ens_matches_deb() {
+        cases(|rng| {
+            let m = rng.random_range(2..5);
+            let pts = points(rng, 0..60, m, |r| small_int(r, 6));
+            // Feasible, exactly 1, or anything in [0, 2).
+            let cv: Vec<f64> = (0..pts.len())
+                .map(|_| match rng.random_range(0..3) {
+                    0 => 0.0,
+                    1 => 1.0,
+                    _ => rng.random_range(0.0..2.0),
+                })
+                .collect();
             let ens = normalise(non_dominated_sort(&pts).unwrap());
             let deb = fast_non_dominated_sort(&pts, None).unwrap();
-            prop_assert_eq!(ens, deb);
-            let ens_c = normalise(constrained_non_dominated_sort(&pts, cv).unwrap());
-            let deb_c = fast_non_dominated_sort(&pts, Some(cv)).unwrap();
-            prop_assert_eq!(ens_c, deb_c);
-        }
+            assert_eq!(ens, deb);
+            let ens_c = normalise(constrained_non_dominated_sort(&pts, &cv).unwrap());
+            let deb_c = fast_non_dominated_sort(&pts, Some(&cv)).unwrap();
+            assert_eq!(ens_c, deb_c);
+        });
+    }
 
-        #[test]
-        fn first_front_not_dominated(pts in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 3), 1..80)) {
+    #[test]
+    fn first_front_not_dominated() {
+        cases(|rng| {
+            let pts = points(rng, 1..80, 3, |r| r.random_range(0.0..1.0));
             let fronts = non_dominated_sort(&pts).unwrap();
             for &i in &fronts[0] {
                 for p in &pts {
-                    prop_assert!(!dominates(p, &pts[i]));
+                    assert!(!dominates(p, &pts[i]));
                 }
             }
-            prop_assert_eq!(fronts.iter().map(Vec::len).sum::<usize>(), pts.len());
-        }
+            assert_eq!(fronts.iter().map(Vec::len).sum::<usize>(), pts.len());
+        });
     }
 
     #[test]

@@ -8,7 +8,6 @@ use aellm_nsga2::{
     Driver, Evaluation, GenerationRecord, Nsga2, Nsga2Error, Nsga2Run, OptimizationResult, Problem,
     RealProblem, Termination, TerminationReason, minimize,
 };
-use proptest::prelude::*;
 use rand::{Rng, RngCore};
 
 fn same_run<G: PartialEq + std::fmt::Debug>(a: &OptimizationResult<G>, b: &OptimizationResult<G>) {
@@ -52,14 +51,33 @@ fn parallel_equals_serial() {
     same_run(&run(false).unwrap(), &run(true).unwrap());
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(8))]
-    #[test]
-    fn ask_tell_equals_run(seed in any::<u64>(), k in 2usize..4) {
+/// Eight seeded cases of a property of whole runs: (the case's seed, a
+/// stream for its other inputs).
+fn eight_cases(mut property: impl FnMut(u64, &mut rand_chacha::ChaCha8Rng)) {
+    use rand::SeedableRng;
+    for case in 0..8 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(case);
+        let seed = rng.next_u64();
+        property(seed, &mut rng);
+    }
+}
+
+#[test]
+fn ask_tell_equals_run() {
+    eight_cases(|seed, rng| {
+        let k = rng.random_range(2..4);
         let bnh = Bnh::new();
-        let algo = Nsga2::real(bnh.bounds()).pop_size(20).tournament_size(k).build().unwrap();
+        let algo = Nsga2::real(bnh.bounds())
+            .pop_size(20)
+            .tournament_size(k)
+            .build()
+            .unwrap();
         let term = Termination::generations(8);
-        let by_run = Driver::new(&bnh, algo.clone()).termination(term.clone()).seed(seed).run().unwrap();
+        let by_run = Driver::new(&bnh, algo.clone())
+            .termination(term.clone())
+            .seed(seed)
+            .run()
+            .unwrap();
         let mut at = Nsga2Run::setup(algo, 2, 2, term, seed).unwrap();
         while at.has_next() {
             let batch = at.ask().unwrap();
@@ -67,23 +85,31 @@ proptest! {
             at.tell(evals).unwrap();
         }
         same_run(&by_run, &at.into_result());
-    }
+    });
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(8))]
-    #[test]
-    fn no_population_member_dominates_the_first_front(seed in any::<u64>(), generations in 1usize..12) {
+#[test]
+fn no_population_member_dominates_the_first_front() {
+    eight_cases(|seed, rng| {
+        let generations = rng.random_range(1..12);
         let bnh = Bnh::new();
         let algo = Nsga2::real(bnh.bounds()).pop_size(24).build().unwrap();
         let res = minimize(&bnh, &algo, Termination::generations(generations), seed).unwrap();
-        prop_assert!(!res.front.is_empty());
+        assert!(!res.front.is_empty(), "seed {seed}");
         for f in &res.front {
             for p in &res.population {
-                prop_assert!(!constrained_dominates(&p.objectives, p.constraint_violation, &f.objectives, f.constraint_violation));
+                assert!(
+                    !constrained_dominates(
+                        &p.objectives,
+                        p.constraint_violation,
+                        &f.objectives,
+                        f.constraint_violation
+                    ),
+                    "seed {seed}"
+                );
             }
         }
-    }
+    });
 }
 
 #[test]

@@ -116,106 +116,129 @@ fn prepare<T: AsRef<[f64]>>(points: &[T], reference: &[f64]) -> Result<Vec<f64>>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::{cases, points};
     use crate::indicators::brute_force::{grid_volume, inclusion_exclusion};
-    use proptest::prelude::*;
+    use rand::Rng;
+    use rand_chacha::ChaCha8Rng;
 
     /// Equal to 1e-12, relative to the volume (absolute below 1).
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * b.abs().max(1.0)
     }
 
-    /// Coarse coordinates force ties, duplicates and points outside the box of 5.
-    fn coarse(max_d: usize, max_n: usize) -> impl Strategy<Value = Vec<Vec<f64>>> {
-        prop::collection::vec(
-            prop::collection::vec(prop_oneof![0u8..5, 0u8..12], max_d),
-            0..max_n,
-        )
-        .prop_map(|pts| {
-            pts.iter()
-                .map(|p| p.iter().map(|&v| v as f64 / 2.0).collect())
-                .collect()
+    /// Up to `max_n - 1` points of `d` coarse coordinates (halves, half of
+    /// them below 2.5, the rest up to 5.5): ties, duplicates and points
+    /// outside the box of 5 are frequent.
+    fn coarse(rng: &mut ChaCha8Rng, d: usize, max_n: usize) -> Vec<Vec<f64>> {
+        points(rng, 0..max_n, d, |r| {
+            let top = if r.random_bool(0.5) { 5 } else { 12 };
+            r.random_range(0..top) as f64 / 2.0
         })
     }
 
-    fn project(pts: &[Vec<f64>], d: usize) -> Vec<Vec<f64>> {
-        pts.iter().map(|p| p[..d].to_vec()).collect()
+    fn uniform(rng: &mut ChaCha8Rng, d: usize, count: std::ops::Range<usize>) -> Vec<Vec<f64>> {
+        points(rng, count, d, |r| r.random_range(0.0..1.0))
     }
 
-    proptest! {
-        #[test]
-        fn matches_brute_force_to_1e12(d in 1usize..7, pts in coarse(6, 9)) {
-            let pts = project(&pts, d);
+    #[test]
+    fn matches_brute_force_to_1e12() {
+        cases(|rng| {
+            let d = rng.random_range(1..7);
+            let pts = coarse(rng, d, 9);
             let r = vec![5.0; d];
             let hv = hypervolume(&pts, &r).unwrap();
             let ie = inclusion_exclusion(&pts, &r);
-            prop_assert!(close(hv, ie), "hv {} inclusion-exclusion {}", hv, ie);
+            assert!(close(hv, ie), "hv {hv} inclusion-exclusion {ie}");
             if d <= 4 {
                 let grid = grid_volume(&pts, &r);
-                prop_assert!(close(hv, grid), "hv {} grid {}", hv, grid);
+                assert!(close(hv, grid), "hv {hv} grid {grid}");
             }
-        }
+        });
+    }
 
-        #[test]
-        fn four_objectives_match_brute_force_on_larger_sets(pts in coarse(4, 15)) {
+    #[test]
+    fn four_objectives_match_brute_force_on_larger_sets() {
+        cases(|rng| {
+            let pts = coarse(rng, 4, 15);
             let r = vec![5.0; 4];
             let hv = hypervolume(&pts, &r).unwrap();
             let ie = inclusion_exclusion(&pts, &r);
-            prop_assert!(close(hv, ie), "hv {} inclusion-exclusion {}", hv, ie);
-        }
+            assert!(close(hv, ie), "hv {hv} inclusion-exclusion {ie}");
+        });
+    }
 
-        #[test]
-        fn a_dominated_point_changes_nothing(d in 2usize..7, pts in coarse(6, 12),
-                pick in any::<prop::sample::Index>(), offset in prop::collection::vec(0u8..4, 6)) {
-            let mut pts = project(&pts, d);
-            prop_assume!(!pts.is_empty());
+    #[test]
+    fn a_dominated_point_changes_nothing() {
+        cases(|rng| {
+            let d = rng.random_range(2..7);
+            let mut pts = coarse(rng, d, 12);
+            if pts.is_empty() {
+                return;
+            }
             let r = vec![5.0; d];
             let before = hypervolume(&pts, &r).unwrap();
-            let p = pts[pick.index(pts.len())].clone();
-            pts.push(p.iter().zip(&offset).map(|(x, o)| x + *o as f64 / 2.0).collect());
+            let p = pts[rng.random_range(0..pts.len())].clone();
+            let worse: Vec<f64> = p
+                .iter()
+                .map(|x| x + rng.random_range(0..4) as f64 / 2.0)
+                .collect();
+            pts.push(worse);
             let after = hypervolume(&pts, &r).unwrap();
-            prop_assert!(close(after, before), "{} vs {}", after, before);
-        }
+            assert!(close(after, before), "{after} vs {before}");
+        });
+    }
 
-        #[test]
-        fn monotone_in_the_reference_point(d in 2usize..7, pts in coarse(6, 12),
-                grow in prop::collection::vec(0.0f64..2.0, 6)) {
-            let pts = project(&pts, d);
+    #[test]
+    fn monotone_in_the_reference_point() {
+        cases(|rng| {
+            let d = rng.random_range(2..7);
+            let pts = coarse(rng, d, 12);
             let r = vec![5.0; d];
-            let bigger: Vec<f64> = r.iter().zip(&grow).map(|(a, g)| a + g).collect();
-            let (small, large) = (hypervolume(&pts, &r).unwrap(), hypervolume(&pts, &bigger).unwrap());
-            prop_assert!(large >= small * (1.0 - 1e-12), "{} < {}", large, small);
-        }
+            let bigger: Vec<f64> = r.iter().map(|a| a + rng.random_range(0.0..2.0)).collect();
+            let (small, large) = (
+                hypervolume(&pts, &r).unwrap(),
+                hypervolume(&pts, &bigger).unwrap(),
+            );
+            assert!(large >= small * (1.0 - 1e-12), "{large} < {small}");
+        });
+    }
 
-        #[test]
-        fn permutation_invariant(d in 2usize..7,
-                pts in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 6), 1..60),
-                seed in any::<u64>()) {
-            use rand::{SeedableRng, seq::SliceRandom};
-            let pts = project(&pts, d);
+    #[test]
+    fn permutation_invariant() {
+        use rand::seq::SliceRandom;
+        cases(|rng| {
+            let d = rng.random_range(2..7);
+            let pts = uniform(rng, d, 1..60);
             let r = vec![1.1; d];
             let mut shuffled = pts.clone();
-            shuffled.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-            let (a, b) = (hypervolume(&pts, &r).unwrap(), hypervolume(&shuffled, &r).unwrap());
-            prop_assert!(close(a, b), "{} vs {}", a, b);
-        }
+            shuffled.shuffle(rng);
+            let (a, b) = (
+                hypervolume(&pts, &r).unwrap(),
+                hypervolume(&shuffled, &r).unwrap(),
+            );
+            assert!(close(a, b), "{a} vs {b}");
+        });
+    }
 
-        #[test]
-        fn monotone_when_adding_a_point(d in 2usize..7,
-                pts in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 6), 1..25),
-                extra in prop::collection::vec(0.0f64..1.2, 6)) {
-            let pts = project(&pts, d);
+    #[test]
+    fn monotone_when_adding_a_point() {
+        cases(|rng| {
+            let d = rng.random_range(2..7);
+            let pts = uniform(rng, d, 1..25);
             let r = vec![1.1; d];
             let before = hypervolume(&pts, &r).unwrap();
             let mut more = pts.clone();
-            more.push(extra[..d].to_vec());
+            more.push((0..d).map(|_| rng.random_range(0.0..1.2)).collect());
             let after = hypervolume(&more, &r).unwrap();
-            prop_assert!(after >= before - 1e-12 * before.max(1.0));
-        }
+            assert!(after >= before - 1e-12 * before.max(1.0));
+        });
+    }
 
-        #[test]
-        fn contributions_and_improvements_are_exclusive_volumes(d in 2usize..6, pts in coarse(5, 9),
-                extra in prop::collection::vec(0u8..11, 5)) {
-            let pts = project(&pts, d);
+    #[test]
+    fn contributions_and_improvements_are_exclusive_volumes() {
+        cases(|rng| {
+            let d = rng.random_range(2..6);
+            let pts = coarse(rng, d, 9);
             let r = vec![5.0; d];
             let all = inclusion_exclusion(&pts, &r);
             let c = hypervolume_contributions(&pts, &r).unwrap();
@@ -223,15 +246,17 @@ mod tests {
                 let mut rest = pts.clone();
                 rest.remove(i);
                 let without = inclusion_exclusion(&rest, &r);
-                prop_assert!(close(*ci, all - without), "{} vs {}", ci, all - without);
+                assert!(close(*ci, all - without), "{ci} vs {}", all - without);
             }
-            let cand: Vec<f64> = extra[..d].iter().map(|&v| v as f64 / 2.0).collect();
+            let cand: Vec<f64> = (0..d)
+                .map(|_| rng.random_range(0..11) as f64 / 2.0)
+                .collect();
             let mut more = pts.clone();
             more.push(cand.clone());
             let gain = hypervolume_improvement(&pts, &cand, &r).unwrap();
             let expected = inclusion_exclusion(&more, &r) - all;
-            prop_assert!(close(gain, expected), "{} vs {}", gain, expected);
-        }
+            assert!(close(gain, expected), "{gain} vs {expected}");
+        });
     }
 
     #[test]
