@@ -70,7 +70,16 @@ pub fn work(
         if options.max_time.is_some_and(|t| started.elapsed() >= t) {
             return Ok(report);
         }
+        // This machine's turn comes before the claim: a worker waiting for
+        // it holds no lease, so a worker elsewhere may take the work meanwhile,
+        // and no lease runs out while its holder waits.
+        let turn = if options.allow_shared_host {
+            None
+        } else {
+            host_lock()
+        };
         let Some(claim) = queue.claim(&options.name, &options.host, &options.policy)? else {
+            drop(turn);
             let s = queue.status()?;
             if s.closed && s.queued == 0 && s.running == 0 {
                 return Ok(report);
@@ -132,8 +141,9 @@ fn evaluator_for(
     Ok((spec, ev))
 }
 
-/// Measures one claim with heartbeats, under the host's measuring lock;
-/// a panic becomes the attempt's error.
+/// Measures one claim with heartbeats (the caller holds this machine's
+/// turn, unless shared measuring is allowed); a panic becomes the attempt's
+/// error.
 fn measure(
     queue: &dyn Queue,
     claim: &Claim,
@@ -141,11 +151,6 @@ fn measure(
     evaluator: &dyn Evaluator,
     options: &WorkerOptions,
 ) -> Result<Evaluation, String> {
-    let _host_lock = if options.allow_shared_host {
-        None
-    } else {
-        host_lock()
-    };
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| heartbeat(queue, claim, &options.policy, &stop));
@@ -186,7 +191,8 @@ fn heartbeat(queue: &dyn Queue, claim: &Claim, policy: &LeasePolicy, stop: &Atom
 }
 
 /// A lock one measuring worker per machine holds (a file in the temporary
-/// directory); `None` if the file cannot be opened (then timings may overlap).
+/// directory), released when dropped; `None` if the file cannot be opened
+/// or locked (then timings may overlap, and a warning says so).
 fn host_lock() -> Option<std::fs::File> {
     let path = std::env::temp_dir().join("aellm-measure.lock");
     let f = std::fs::OpenOptions::new()
@@ -198,6 +204,8 @@ fn host_lock() -> Option<std::fs::File> {
             |e| tracing::warn!(path = %path.display(), error = %e, "no host-wide measuring lock"),
         )
         .ok()?;
-    f.lock().ok()?;
+    f.lock()
+        .inspect_err(|e| tracing::warn!(path = %path.display(), error = %e, "cannot take the host-wide measuring lock"))
+        .ok()?;
     Some(f)
 }

@@ -13,9 +13,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Sleeps, then returns figures made up from the configuration (estimates
-/// of nothing: only the protocol is under test).
+/// of nothing: only the protocol is under test). With `log`, appends each
+/// measurement's start and end (nanoseconds since the Unix epoch) to it.
 struct Trivial {
     sleep: Duration,
+    log: Option<std::path::PathBuf>,
+}
+
+fn epoch_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 impl Evaluator for Trivial {
@@ -23,7 +32,17 @@ impl Evaluator for Trivial {
         "trivial".into()
     }
     fn evaluate(&self, c: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+        let start = epoch_ns();
         std::thread::sleep(self.sleep);
+        if let Some(log) = &self.log {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap();
+            writeln!(f, "{start} {}", epoch_ns()).unwrap();
+        }
         let bits = c.inference.weights.bits() as f64;
         let o = Objectives {
             accuracy: 0.5,
@@ -61,12 +80,16 @@ fn worker_process() {
             max_attempts: 3,
         },
         idle_poll: Duration::from_millis(20),
-        allow_shared_host: true,
+        allow_shared_host: std::env::var("AELLM_TEST_SHARED_HOST").as_deref() != Ok("0"),
         ..Default::default()
     };
+    let log = std::env::var_os("AELLM_TEST_INTERVALS").map(Into::into);
     let r = work(
         q.as_ref(),
-        &|_| Ok(Box::new(Trivial { sleep }) as Box<dyn Evaluator>),
+        &|_| {
+            let log = log.clone();
+            Ok(Box::new(Trivial { sleep, log }) as Box<dyn Evaluator>)
+        },
         &options,
     )
     .unwrap();
@@ -77,20 +100,25 @@ fn worker_process() {
 }
 
 fn spawn(url: &str, name: &str, sleep_ms: u64, lease_ms: u64) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "worker_process",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("AELLM_TEST_WORKER_URL", url)
-        .env("AELLM_TEST_WORKER_NAME", name)
-        .env("AELLM_TEST_SLEEP_MS", sleep_ms.to_string())
-        .env("AELLM_TEST_LEASE_MS", lease_ms.to_string())
-        .stdout(Stdio::piped())
+    worker_command(url, name, sleep_ms, lease_ms)
         .spawn()
         .unwrap()
+}
+
+fn worker_command(url: &str, name: &str, sleep_ms: u64, lease_ms: u64) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "worker_process",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("AELLM_TEST_WORKER_URL", url)
+    .env("AELLM_TEST_WORKER_NAME", name)
+    .env("AELLM_TEST_SLEEP_MS", sleep_ms.to_string())
+    .env("AELLM_TEST_LEASE_MS", lease_ms.to_string())
+    .stdout(Stdio::piped());
+    cmd
 }
 
 fn report(child: Child) -> String {
@@ -142,12 +170,18 @@ fn wait_until(what: &str, f: impl Fn() -> bool) {
     }
 }
 
-/// Each configuration stored exactly once.
+/// Each configuration stored exactly once, with the host that measured it.
 fn each_once(q: &dyn Queue, key: &StudyKey, cs: &[Configuration]) {
     let recs = q.records(key).unwrap();
     let distinct: std::collections::HashSet<_> =
         recs.iter().map(|r| r.evaluation.configuration).collect();
     assert_eq!((recs.len(), distinct.len()), (cs.len(), cs.len()));
+    // Each measurement says which machine it ran on.
+    let here = study::this_host();
+    assert!(
+        recs.iter()
+            .all(|r| r.host.as_deref() == Some(here.as_str()))
+    );
 }
 
 fn many_workers_do_each_trial_once(url: &str) {
@@ -203,6 +237,55 @@ fn a_stopped_worker_s_late_result_is_refused(url: &str) {
     each_once(q.as_ref(), &key, &cs);
 }
 
+/// Two workers on this machine measuring 3 trials each, logging when each
+/// measurement ran; whether any two measurements overlapped in time.
+fn two_workers_overlap(url: &str, shared: bool) -> bool {
+    let (q, key, cs) = queued(url, 6);
+    q.set_closed(true).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("intervals");
+    let kids: Vec<Child> = (0..2)
+        .map(|i| {
+            worker_command(url, &format!("m{i}"), 150, 60_000)
+                .env("AELLM_TEST_SHARED_HOST", if shared { "1" } else { "0" })
+                .env("AELLM_TEST_INTERVALS", &log)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let reports: Vec<String> = kids.into_iter().map(report).collect();
+    each_once(q.as_ref(), &key, &cs);
+    let mut spans: Vec<(u128, u128)> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once(' ').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(spans.len(), 6, "{reports:?}");
+    spans.sort();
+    spans.windows(2).any(|w| w[1].0 < w[0].1)
+}
+
+fn workers_on_one_host_take_turns_unless_allowed(url: &str) {
+    assert!(
+        !two_workers_overlap(url, false),
+        "two workers timed measurements side by side without --allow-shared-host"
+    );
+    // The check above can fail: allowed, the same two workers do overlap.
+    assert!(two_workers_overlap(&fresh(url), true));
+}
+
+/// Another empty study next to `url` (a new file, or a new database).
+fn fresh(url: &str) -> String {
+    if url.starts_with("postgres") {
+        postgres_url().unwrap()
+    } else {
+        url.replace("study.sqlite", "study-2.sqlite")
+    }
+}
+
 /// A fresh database from `AELLM_TEST_POSTGRES`, or `None` outside CI.
 fn postgres_url() -> Option<String> {
     let Ok(base) = std::env::var("AELLM_TEST_POSTGRES") else {
@@ -251,4 +334,9 @@ fn a_worker_killed_mid_measurement_loses_nothing_and_doubles_nothing() {
 #[test]
 fn a_worker_stopped_past_its_lease_has_its_late_result_refused() {
     on_both_stores(a_stopped_worker_s_late_result_is_refused);
+}
+
+#[test]
+fn workers_on_one_machine_take_turns_unless_allow_shared_host() {
+    on_both_stores(workers_on_one_host_take_turns_unless_allowed);
 }
