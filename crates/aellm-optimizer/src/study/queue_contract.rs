@@ -193,70 +193,143 @@ fn a_damaged_postgres_row_is_skipped_on_resume() {
     );
 }
 
-#[test]
-fn newer_and_foreign_sqlite_files_are_refused_and_left_untouched() {
+/// A store as another program sees it: plain SQL on the file or database,
+/// behind the study's back.
+enum Raw {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Raw {
+    fn url(&self) -> String {
+        match self {
+            Raw::Sqlite(p) => p.display().to_string(),
+            Raw::Postgres(u) => u.clone(),
+        }
+    }
+
+    fn exec(&self, sql: &str) {
+        match self {
+            Raw::Sqlite(p) => rusqlite::Connection::open(p)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Raw::Postgres(u) => ::postgres::Client::connect(u, ::postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .unwrap(),
+        }
+    }
+
+    /// The first column of the first row, as text (the query casts it).
+    fn text(&self, sql: &str) -> String {
+        match self {
+            Raw::Sqlite(p) => rusqlite::Connection::open(p)
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            Raw::Postgres(u) => ::postgres::Client::connect(u, ::postgres::NoTls)
+                .unwrap()
+                .query_one(sql, &[])
+                .unwrap()
+                .get(0),
+        }
+    }
+
+    /// Whether a table of this name exists.
+    fn has_table(&self, name: &str) -> bool {
+        let catalog = match self {
+            Raw::Sqlite(_) => "sqlite_master WHERE type = 'table' AND name",
+            Raw::Postgres(_) => "information_schema.tables WHERE table_name",
+        };
+        self.text(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM {catalog} = '{name}'"
+        )) != "0"
+    }
+
+    /// Types of version 1's `evaluations.id` and real columns here.
+    fn types(&self) -> (&str, &str) {
+        match self {
+            Raw::Sqlite(_) => ("INTEGER PRIMARY KEY", "REAL"),
+            Raw::Postgres(_) => ("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
+        }
+    }
+}
+
+/// Runs `f` on a fresh SQLite file, then on a fresh PostgreSQL database
+/// where one is given.
+fn on_both_stores(f: fn(&Raw)) {
     let dir = tempfile::tempdir().unwrap();
-    let newer = dir.path().join("newer.sqlite");
-    drop(SqliteStudy::open(&newer).unwrap());
-    let c = rusqlite::Connection::open(&newer).unwrap();
-    c.execute(
-        "UPDATE aellm_meta SET value = '99' WHERE key = 'schema_version'",
-        [],
-    )
-    .unwrap();
-    let e = SqliteStudy::open(&newer).err().unwrap().to_string();
+    f(&Raw::Sqlite(dir.path().join("s.sqlite")));
+    if let Some(url) = postgres_url() {
+        f(&Raw::Postgres(url));
+    }
+}
+
+const VERSION: &str = "SELECT value FROM aellm_meta WHERE key = 'schema_version'";
+
+fn a_newer_study_is_refused_and_left_untouched(raw: &Raw) {
+    drop(open(&raw.url()).unwrap());
+    raw.exec("UPDATE aellm_meta SET value = '99' WHERE key = 'schema_version'");
+    let e = open(&raw.url()).err().unwrap().to_string();
     assert!(e.contains("version 99") && e.contains("newer"), "{e}");
-    let v: String = c
-        .query_row(
-            "SELECT value FROM aellm_meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(v, "99");
-    let foreign = dir.path().join("optuna.db");
-    let c = rusqlite::Connection::open(&foreign).unwrap();
-    c.execute_batch("CREATE TABLE trial_params (id INTEGER); INSERT INTO trial_params VALUES (1);")
-        .unwrap();
-    let e = open(foreign.to_str().unwrap()).err().unwrap().to_string();
+    assert_eq!(raw.text(VERSION), "99");
+}
+
+fn another_program_s_database_is_refused_and_left_untouched(raw: &Raw) {
+    raw.exec("CREATE TABLE trial_params (id INTEGER); INSERT INTO trial_params VALUES (1);");
+    let e = open(&raw.url()).err().unwrap().to_string();
     assert!(
         e.contains("not an aellm study") && e.contains("trial_params"),
         "{e}"
     );
-    let n: i64 = c
-        .query_row("SELECT COUNT(*) FROM trial_params", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(
+        raw.text("SELECT CAST(COUNT(*) AS TEXT) FROM trial_params"),
+        "1"
+    );
+    assert!(
+        !raw.has_table("aellm_meta"),
+        "nothing of ours was written into it"
+    );
+}
+
+fn a_study_another_program_stamped_is_refused(raw: &Raw) {
+    drop(open(&raw.url()).unwrap());
+    raw.exec("UPDATE aellm_meta SET value = 'optuna' WHERE key = 'program'");
+    let e = open(&raw.url()).err().unwrap().to_string();
+    assert!(e.contains("optuna"), "{e}");
 }
 
 #[test]
-fn a_version_1_sqlite_study_is_migrated_keeping_its_evaluations() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.sqlite");
-    let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch(
-        "CREATE TABLE evaluations (id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, evaluator TEXT NOT NULL,
+fn newer_and_foreign_studies_are_refused_and_left_untouched_on_both_stores() {
+    on_both_stores(a_newer_study_is_refused_and_left_untouched);
+    on_both_stores(a_study_another_program_stamped_is_refused);
+    on_both_stores(another_program_s_database_is_refused_and_left_untouched);
+}
+
+fn a_version_1_study_is_migrated_keeping_its_evaluations(raw: &Raw) {
+    let (id, real) = raw.types();
+    raw.exec(&format!(
+        "CREATE TABLE evaluations (id {id}, scenario TEXT NOT NULL, evaluator TEXT NOT NULL,
            config_key TEXT NOT NULL, configuration TEXT NOT NULL, outcome TEXT NOT NULL, ok INTEGER NOT NULL,
-           accuracy REAL, latency_ms REAL, memory_gb REAL, energy_j REAL, phase TEXT NOT NULL, stored_at REAL NOT NULL,
-           UNIQUE (scenario, evaluator, config_key));
-         CREATE TABLE leases (scenario TEXT, evaluator TEXT, config_key TEXT, worker TEXT, until REAL);",
-    )
-    .unwrap();
+           accuracy {real}, latency_ms {real}, memory_gb {real}, energy_j {real}, phase TEXT NOT NULL,
+           stored_at {real} NOT NULL, UNIQUE (scenario, evaluator, config_key));
+         CREATE TABLE leases (scenario TEXT, evaluator TEXT, config_key TEXT, worker TEXT, until {real});"
+    ));
     let key = StudyKey::new(&scenario(), "t");
-    let e = ok(configs(1)[0], 0.4);
-    c.execute(
+    let cs = configs(3);
+    let e = ok(cs[0], 0.4);
+    let quote = |t: String| t.replace('\'', "''");
+    raw.exec(&format!(
         "INSERT INTO evaluations (scenario, evaluator, config_key, configuration, outcome, ok, phase, stored_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1, 'initial', 0)",
-        rusqlite::params![
-            key.scenario,
-            key.evaluator,
-            e.configuration.key(),
-            serde_json::to_string(&e.configuration).unwrap(),
-            serde_json::to_string(&e.outcome).unwrap()
-        ],
-    )
-    .unwrap();
-    let s = SqliteStudy::open(&path).unwrap();
+         VALUES ('{}', '{}', '{}', '{}', '{}', 1, 'initial', 0)",
+        key.scenario,
+        key.evaluator,
+        e.configuration.key(),
+        quote(serde_json::to_string(&e.configuration).unwrap()),
+        quote(serde_json::to_string(&e.outcome).unwrap())
+    ));
+    let s = open(&raw.url()).unwrap();
     assert_eq!(
         s.lookup(&key, &e.configuration)
             .unwrap()
@@ -264,12 +337,12 @@ fn a_version_1_sqlite_study_is_migrated_keeping_its_evaluations() {
             .evaluation,
         e
     );
-    let v: String = c
-        .query_row(
-            "SELECT value FROM aellm_meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(v, schema::SCHEMA_VERSION.to_string());
+    assert_eq!(raw.text(VERSION), schema::SCHEMA_VERSION.to_string());
+    // The migrated store is a working queue.
+    assert_eq!(s.enqueue(&key, &cs, "x").unwrap(), 2);
+}
+
+#[test]
+fn a_version_1_study_is_migrated_keeping_its_evaluations_on_both_stores() {
+    on_both_stores(a_version_1_study_is_migrated_keeping_its_evaluations);
 }
