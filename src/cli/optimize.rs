@@ -3,7 +3,7 @@
 use super::progress::Bars;
 use super::{evaluator, fleet, parse, summary};
 use aellm::harness::HarnessEvaluator;
-use aellm::optimizer::baselines::{compare, run_baselines};
+use aellm::optimizer::baselines::compare;
 use aellm::optimizer::{AeLlmParams, AeLlmResult, write_report};
 use aellm::space::{Preferences, Provenance, Scenario, ScenarioFile, Space};
 use anyhow::Context;
@@ -152,27 +152,28 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     };
     let mut result: AeLlmResult =
         optimizer.run(&evaluator, &scenario, &space, study.as_ref(), &bars)?;
-    match local {
-        Some(w) => w.finish(study.as_ref())?,
-        None if a.workers.is_some() => study.set_closed(true)?,
-        None => {}
-    }
-    if let Some(why) = nothing_succeeded(&result) {
-        return Err(crate::exit::NoRecommendation(why).into());
-    }
+    let all_failed = nothing_succeeded(&result);
     result.notes.insert(0, format!("Evaluator: {produced_by}."));
     let out_of_time = a.max_time.is_some_and(|t| started.elapsed() >= t);
-    if !a.no_baselines && !out_of_time {
-        let runs = run_baselines(
+    // The baselines go to the same workers, before they are let go.
+    if all_failed.is_none() && !a.no_baselines && !out_of_time {
+        let runs = optimizer.run_baselines(
             &evaluator,
             &scenario,
             &space,
             study.as_ref(),
             &bars,
             budget,
-            a.seed,
         )?;
         compare(&mut result, &runs)?;
+    }
+    match local {
+        Some(w) => w.finish(study.as_ref())?,
+        None if a.workers.is_some() => study.set_closed(true)?,
+        None => {}
+    }
+    if let Some(why) = all_failed {
+        return Err(crate::exit::NoRecommendation(why).into());
     }
     note_estimates(&mut result);
     let files = write_report(&a.out, &result)?;

@@ -10,7 +10,7 @@ use crate::predictor::Prediction;
 use crate::refinement::top_up;
 use crate::runner::Runner;
 use crate::search::{SearchRound, predicted_front};
-use crate::study::{Study, StudySpec};
+use crate::study::{Queue, Study, StudySpec};
 use crate::surrogates::ObjectiveSurrogates;
 use crate::{AeLlmResult, OptimizerError, TerminationReason};
 use aellm_space::{Configuration, Evaluation, Evaluator, Objectives, Scenario, Space};
@@ -93,20 +93,7 @@ impl AeLlm {
         let params = self.params.check()?;
         let space = Arc::new(space.for_model(&scenario.model));
         let deadline = params.max_time.map(|t| Instant::now() + t);
-        let mut runner = Runner::new(evaluator, study, scenario, observer, deadline)
-            .max_attempts(params.max_attempts);
-        if let Some(kind) = &self.workers {
-            let q = study.as_queue().ok_or_else(|| OptimizerError::StudyUrl {
-                url: "(in-memory study)".into(),
-                reason: "workers need a study they can share".into(),
-            })?;
-            q.register(&StudySpec {
-                key: runner.key().clone(),
-                scenario: scenario.clone(),
-                evaluator_kind: kind.clone(),
-            })?;
-            runner = runner.through_queue(q);
-        }
+        let (runner, _) = self.runner(evaluator, study, scenario, observer, deadline)?;
         let mut state = RunState::new(&params);
         let ctx = Context {
             params: &params,
@@ -136,6 +123,53 @@ impl AeLlm {
             predictor,
             stopped,
         ))
+    }
+}
+
+impl AeLlm {
+    /// Measures the baselines ([`crate::baselines::run_baselines`]) with
+    /// this optimizer's seed, handing every evaluation to workers when
+    /// [`AeLlm::through_workers`] was asked for (all the baselines'
+    /// configurations are queued at once, so workers measure them side by
+    /// side).
+    pub fn run_baselines(
+        &self,
+        evaluator: &dyn Evaluator,
+        scenario: &Scenario,
+        space: &Space,
+        study: &dyn Study,
+        observer: &dyn PhaseObserver,
+        budget: usize,
+    ) -> Result<crate::baselines::BaselineRuns, OptimizerError> {
+        let (runner, queue) = self.runner(evaluator, study, scenario, observer, None)?;
+        crate::baselines::measure_baselines(&runner, space, budget, self.params.seed, queue)
+    }
+
+    /// A runner for the scenario: through the study's queue when workers
+    /// measure (the study is registered for them first), with that queue.
+    fn runner<'a>(
+        &self,
+        evaluator: &'a dyn Evaluator,
+        study: &'a dyn Study,
+        scenario: &'a Scenario,
+        observer: &'a dyn PhaseObserver,
+        deadline: Option<Instant>,
+    ) -> Result<(Runner<'a>, Option<&'a dyn Queue>), OptimizerError> {
+        let runner = Runner::new(evaluator, study, scenario, observer, deadline)
+            .max_attempts(self.params.max_attempts);
+        let Some(kind) = &self.workers else {
+            return Ok((runner, None));
+        };
+        let q = study.as_queue().ok_or_else(|| OptimizerError::StudyUrl {
+            url: "(in-memory study)".into(),
+            reason: "workers need a study they can share".into(),
+        })?;
+        q.register(&StudySpec {
+            key: runner.key().clone(),
+            scenario: scenario.clone(),
+            evaluator_kind: kind.clone(),
+        })?;
+        Ok((runner.through_queue(q), Some(q)))
     }
 }
 

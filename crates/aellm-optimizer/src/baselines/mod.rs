@@ -5,6 +5,7 @@
 
 mod efficientllm;
 mod manual;
+mod plan;
 mod snap;
 
 pub use efficientllm::{efficientllm_recommended, efficientllm_wish};
@@ -15,7 +16,7 @@ use crate::build::{measured_front, successes};
 use crate::observer::PhaseObserver;
 use crate::runner::Runner;
 use crate::scoring::{Normaliser, efficiency_score, utility};
-use crate::study::Study;
+use crate::study::{Queue, Study};
 use crate::{AeLlmResult, BaselineRow, OptimizerError};
 use aellm_space::{Configuration, Evaluation, Evaluator, Objectives, Scenario, Space};
 use rand::SeedableRng;
@@ -71,7 +72,8 @@ pub fn single_stage_space(space: &Space, stage: usize) -> Space {
 /// evaluations, and the two recommendations (Manual Selection and
 /// EfficientLLM-recommended, one evaluation each), through the same study:
 /// a configuration two methods both pick is measured once and counts
-/// against both budgets.
+/// against both budgets. (To hand them to workers, see
+/// [`crate::AeLlm::run_baselines`].)
 pub fn run_baselines(
     evaluator: &dyn Evaluator,
     scenario: &Scenario,
@@ -81,99 +83,43 @@ pub fn run_baselines(
     budget: usize,
     seed: u64,
 ) -> Result<BaselineRuns, OptimizerError> {
-    let space = space.for_model(&scenario.model);
     let runner = Runner::new(evaluator, study, scenario, observer, None);
-    let default = one_shot(&runner, observer, "default", Configuration::default())?;
-    let single = single_stage(&runner, observer, &space, default.clone(), budget, seed)?;
-    let random = random_search(&runner, observer, &space, budget, seed)?;
-    let (rule, manual) = ManualRule::select(scenario, &space)?;
-    tracing::info!(?rule, configuration = %manual, "manual selection");
-    let manual = one_shot(&runner, observer, "manual selection", manual)?;
-    let efficient = efficientllm_recommended(scenario, &space)?;
-    let efficient = one_shot(&runner, observer, "EfficientLLM-recommended", efficient)?;
-    Ok(BaselineRuns {
-        runs: vec![
-            ("default".into(), default),
-            ("best single-stage".into(), single),
-            ("random search".into(), random),
-            ("manual selection".into(), manual),
-            ("EfficientLLM rec.".into(), efficient),
-        ],
-    })
+    measure_baselines(&runner, space, budget, seed, None)
 }
 
-/// One configuration measured as the whole of a method's budget.
-fn one_shot(
+/// The baselines (see [`run_baselines`]) measured by `runner`. With `ahead`
+/// (the queue `runner` hands evaluations to), every baseline's
+/// configurations are queued before the first is awaited, so workers
+/// measure them side by side.
+pub(crate) fn measure_baselines(
     runner: &Runner,
-    observer: &dyn PhaseObserver,
-    method: &str,
-    c: Configuration,
-) -> Result<Vec<Evaluation>, OptimizerError> {
-    let phase = format!("baseline: {method}");
-    observer.phase_started(&phase, 1);
-    let tag = format!("baseline-{}", method.replace(' ', "-"));
-    let out = runner.measure(&[c], &tag)?.evaluations;
-    observer.phase_finished(&phase);
-    Ok(out)
-}
-
-/// Best single-stage: the budget split over the three stages, each searched
-/// (uniformly) with the other two at the default. The default's evaluations
-/// (`single`, on entry) count as the first.
-fn single_stage(
-    runner: &Runner,
-    observer: &dyn PhaseObserver,
     space: &Space,
-    mut single: Vec<Evaluation>,
     budget: usize,
     seed: u64,
-) -> Result<Vec<Evaluation>, OptimizerError> {
-    let default = Configuration::default();
-    let rest = budget.saturating_sub(1);
-    for (stage, name) in ["architecture", "fine-tuning", "inference"]
-        .into_iter()
-        .enumerate()
-    {
-        let share = rest / 3 + usize::from(stage < rest % 3);
-        let sub = single_stage_space(space, stage);
-        let plan: Vec<Configuration> =
-            distinct_sample(&sub, share + 1, seed.wrapping_add(stage as u64 + 1))?
-                .into_iter()
-                .filter(|c| *c != default)
-                .take(share)
-                .collect();
-        let phase = format!("baseline: {name} only");
-        observer.phase_started(&phase, plan.len() as u64);
-        single.extend(
-            runner
-                .measure(&plan, &format!("baseline-{name}"))?
-                .evaluations,
-        );
-        observer.phase_finished(&phase);
+    ahead: Option<&dyn Queue>,
+) -> Result<BaselineRuns, OptimizerError> {
+    let space = space.for_model(&runner.scenario.model);
+    let steps = plan::steps(runner.scenario, &space, budget, seed)?;
+    if let Some(q) = ahead {
+        for s in &steps {
+            q.enqueue(runner.key(), &s.configurations, &s.tag)?;
+        }
     }
-    Ok(single)
-}
-
-/// Random search: the default, then distinct uniform samples, `budget` in all.
-fn random_search(
-    runner: &Runner,
-    observer: &dyn PhaseObserver,
-    space: &Space,
-    budget: usize,
-    seed: u64,
-) -> Result<Vec<Evaluation>, OptimizerError> {
-    let default = Configuration::default();
-    let mut plan = vec![default];
-    plan.extend(
-        distinct_sample(space, budget, seed.wrapping_add(17))?
-            .into_iter()
-            .filter(|c| *c != default),
-    );
-    plan.truncate(budget.max(1));
-    observer.phase_started("baseline: random search", plan.len() as u64);
-    let out = runner.measure(&plan, "baseline-random")?.evaluations;
-    observer.phase_finished("baseline: random search");
-    Ok(out)
+    let mut runs: Vec<(String, Vec<Evaluation>)> = plan::METHODS
+        .iter()
+        .map(|m| (m.to_string(), Vec::new()))
+        .collect();
+    for s in &steps {
+        runner
+            .observer
+            .phase_started(&s.label, s.configurations.len() as u64);
+        let got = runner.measure(&s.configurations, &s.tag)?.evaluations;
+        runner.observer.phase_finished(&s.label);
+        for &m in s.methods {
+            runs[m].1.extend(got.iter().cloned());
+        }
+    }
+    Ok(BaselineRuns { runs })
 }
 
 /// The baselines table: for each method, the configuration with the best
