@@ -171,6 +171,13 @@ check "--weights negative"              2 "weights"             -- $(o) --weight
 check "--weights not numbers"           2 "weights"             -- $(o) --weights a,b,c,d
 check "--max-time unreadable"           2 "max-time"            -- $(o) --max-time 10parsecs
 check "--rounds not a number"           2 "rounds"              -- $(o) --rounds x
+check "--eval-timeout 0"                2 "eval_timeout"        -- $(o) --eval-timeout 0
+check "--eval-timeout negative"         2 "eval-timeout"        -- $(o) --eval-timeout=-5s
+check "--eval-timeout over a week"      2 "eval_timeout"        -- $(o) --eval-timeout 200h
+check "--eval-timeout unreadable"       2 "eval-timeout"        -- $(o) --eval-timeout soon
+check "--max-attempts 0"                2 "max_attempts"        -- $(o) --max-attempts 0
+check "--max-attempts too many"         2 "max_attempts"        -- $(o) --max-attempts 1000
+check "--max-attempts negative"         2 "max-attempts"        -- $(o) --max-attempts=-1
 check "--evaluator unknown"             2 "unknown evaluator"   -- $(o) --evaluator gpu
 check "harness asked for another GPU"   2 "costmodel"           -- $(o) --evaluator harness $(S other-gpu.toml)
 check "study is not a database"         2 "not-a-study.sqlite"  -- $(o) --study "$WORK/not-a-study.sqlite"

@@ -83,6 +83,19 @@ pub fn choose(
     Ok((Box::new(cm), why))
 }
 
+/// `e` with a per-evaluation time limit, when one is given
+/// ([`aellm::space::TimeLimited`]: an evaluation past it is recorded as a
+/// timeout and abandoned).
+pub fn time_limited(
+    e: Box<dyn Evaluator>,
+    limit: Option<std::time::Duration>,
+) -> anyhow::Result<Box<dyn Evaluator>> {
+    Ok(match limit {
+        Some(t) => Box::new(aellm::space::TimeLimited::new(std::sync::Arc::from(e), t)?),
+        None => e,
+    })
+}
+
 /// The name [`build`] knows for `e` (what a worker builds to measure like it),
 /// if any.
 pub fn kind_of(e: &dyn Evaluator) -> Option<&'static str> {

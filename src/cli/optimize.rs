@@ -49,6 +49,18 @@ pub struct OptimizeArgs {
     /// the best result so far is written.
     #[arg(long, value_parser = parse::duration)]
     max_time: Option<Duration>,
+    /// Give up on one evaluation after this long (`90s`, `10m`, `1h`, or
+    /// seconds; above 0, at most a week): it is recorded as a timeout and
+    /// the search goes on. Default: no limit.
+    #[arg(long, value_parser = parse::eval_timeout)]
+    eval_timeout: Option<Duration>,
+    /// Attempts per configuration whose failure may pass (out of memory,
+    /// timeout, crash): such a failure is measured again when the
+    /// configuration comes up again or the study is resumed, up to this
+    /// many attempts in all (1 to 20; 1 never retries). Invalid and
+    /// unsupported configurations are never retried.
+    #[arg(long, default_value_t = aellm::optimizer::runner::DEFAULT_MAX_ATTEMPTS)]
+    max_attempts: usize,
     /// Skip the baselines (default, best single-stage, random search).
     #[arg(long)]
     no_baselines: bool,
@@ -105,6 +117,7 @@ fn params(a: &OptimizeArgs, budget: usize) -> AeLlmParams {
         max_time: a.max_time,
         refine_rounds: a.rounds,
         use_surrogates: !a.no_surrogates,
+        max_attempts: a.max_attempts,
         ..Default::default()
     };
     params.search.constraint_aware_init = !a.no_constraint_init;
@@ -116,6 +129,7 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     let (scenario, file_budget, space) = load_scenario(&a)?;
     let (evaluator, produced_by) =
         evaluator::choose(&a.evaluator, &scenario, a.calibration.as_deref())?;
+    let evaluator = evaluator::time_limited(evaluator, a.eval_timeout)?;
     let budget = a.budget.or(file_budget).unwrap_or(24);
     // Every setting is checked before anything is created or measured.
     let params = params(&a, budget);

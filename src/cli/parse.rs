@@ -46,6 +46,13 @@ pub fn duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
 
+/// A per-evaluation time limit: a [`duration`] above zero and at most a week.
+pub fn eval_timeout(s: &str) -> Result<Duration, String> {
+    let d = duration(s)?;
+    aellm::space::check_eval_timeout(d.as_secs_f64()).map_err(|e| e.to_string())?;
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +66,9 @@ mod tests {
         assert_eq!(duration("90").unwrap(), Duration::from_secs(90));
         assert!(duration("3 weeks").unwrap_err().contains("unit"));
         assert!(duration("-5s").is_err());
+        assert_eq!(eval_timeout("2m").unwrap(), Duration::from_secs(120));
+        for bad in ["0", "0s", "8d", "1000h", "nan"] {
+            assert!(eval_timeout(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -27,6 +27,10 @@ pub enum HarnessError {
     /// Training diverged or produced non-finite values.
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// The evaluation was given up on (it ran past its time limit) and
+    /// stopped at the next stage boundary.
+    #[error("cancelled: the evaluation ran past its time limit")]
+    Cancelled,
     /// Weight quantization of a calibration group failed.
     #[error("quantizing {group}: {source}")]
     Quant {
@@ -45,6 +49,16 @@ impl HarnessError {
             source,
         }
     }
+}
+
+/// `Err(Cancelled)` once the evaluation running on this thread has been
+/// given up on ([`aellm_space::cancel`]): called between stages and runs, so
+/// an abandoned evaluation frees the machine soon after its time limit.
+pub fn stop_if_cancelled() -> Result<()> {
+    if aellm_space::cancel::requested() {
+        return Err(HarnessError::Cancelled);
+    }
+    Ok(())
 }
 
 /// Result with [`HarnessError`].

@@ -39,7 +39,9 @@ pub(crate) fn finetune(extra: &mut BTreeMap<String, Figure>, ft: &FinetuneReport
     put("finetune_trainable_parameters", trainable);
     put(
         "finetune_optimizer_state_bytes",
-        Figure::measured(c.optimizer_state_bytes as f64).with_how(
+        // A formula over the counted elements, not a read of the optimizer's memory.
+        Figure::estimated(
+            c.optimizer_state_bytes as f64,
             "computed from the trainable elements: candle's AdamW holds two f32 moments each",
         ),
     );
@@ -160,16 +162,26 @@ pub(crate) fn structure(
             "the base model's dense FFN, from its shape (aellm_space::footprint)",
         ),
     );
-    put("parameters", Figure::measured(cfg.parameters() as f64));
+    // Properties of the configuration's shape, not reads of a counter.
+    put(
+        "parameters",
+        Figure::estimated(cfg.parameters() as f64, "from the model's shape"),
+    );
     put(
         "kv_heads",
-        Figure::measured(match cfg.attention {
-            AttentionConfig::Standard { kv_heads } => kv_heads as f64,
-            AttentionConfig::Latent { .. } => 0.0,
-        }),
+        Figure::estimated(
+            match cfg.attention {
+                AttentionConfig::Standard { kv_heads } => kv_heads as f64,
+                AttentionConfig::Latent { .. } => 0.0,
+            },
+            "the served attention's key/value heads (0: a latent cache)",
+        ),
     );
     if served.cache == CachePrecision::Int8 {
-        put("kv_cache_int8", Figure::measured(1.0));
+        put(
+            "kv_cache_int8",
+            Figure::estimated(1.0, "the configuration's KV-cache precision"),
+        );
     }
 }
 
@@ -194,8 +206,9 @@ fn ffn_macs(served: &Served, counts: &Footprint) -> (Figure, String) {
                     .sum()
             };
             let macs = ept * per(OperatorKind::Expert) + per(OperatorKind::Router);
+            // Counted routing times a formula count: as weak as the formula.
             (
-                Figure::measured(macs),
+                Figure::estimated(macs, "counted routing x aellm_space::footprint"),
                 format!(
                     "{ept:.2} routed experts per token (counted) x one expert's multiply-adds \
                      + the router (aellm_space::footprint), over {layers} layers"

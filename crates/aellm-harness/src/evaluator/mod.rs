@@ -25,8 +25,10 @@ use candle_core::Device;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Changes whenever the harness measures differently; part of every stored key.
-pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m2");
+/// Changes whenever the harness measures (or labels) differently; part of
+/// every stored key. m3: formula figures (parameters, optimizer state, KV
+/// heads) are labelled estimated.
+pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m3");
 
 /// Measures a configuration on a real candle model: converts the cached
 /// pretrained base to the configuration's architecture, fine-tunes it

@@ -32,6 +32,7 @@ pub fn score<M: CausalLm, V: Vocabulary>(
     let mut right = 0usize;
     for group in by_len.values() {
         for chunk in group.chunks(CHUNK) {
+            crate::error::stop_if_cancelled()?;
             right += match family {
                 TaskFamily::Choice => choose(model, tok, chunk, cache)?,
                 _ => generate(model, tok, chunk, cache)?,

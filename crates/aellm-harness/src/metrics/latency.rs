@@ -100,6 +100,7 @@ pub fn measure<M: CausalLm>(
         .collect();
     let prompt_t = Tensor::from_vec(ids, (1, prompt), model.device())?;
     for _ in 0..options.warmups {
+        crate::error::stop_if_cancelled()?;
         run_once(model, &prompt_t, output, cache)?;
     }
     let base = CountingAllocator::reset_peak();
@@ -107,6 +108,7 @@ pub fn measure<M: CausalLm>(
     let mut kv_bytes = 0;
     let e0 = meter.read();
     for _ in 0..options.repeats {
+        crate::error::stop_if_cancelled()?;
         let t = Instant::now();
         kv_bytes = run_once(model, &prompt_t, output, cache)?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
