@@ -16,6 +16,12 @@
 //! computed from, and spends its budget on distinct configurations. The
 //! hypervolume is taken on objectives normalised over all measurements
 //! (reference point 1.1, as in the baselines table).
+//!
+//! Every evaluation is also written next to the study, as JSON (scenario,
+//! evaluator and each configuration with its measurement or error) and as
+//! CSV (one row per configuration, its four objectives or its error), for
+//! other tools: `crates/aellm-optimizer/examples/surrogate_fidelity.rs`
+//! measures the surrogates on the JSON.
 
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
 use aellm::optimizer::observer::{PhaseObserver, Silent};
@@ -136,6 +142,54 @@ fn hypervolume(set: &[Objectives], s: &Scenario, norm: &Normaliser) -> f64 {
     norm.hypervolume(&feasible)
 }
 
+/// Writes every evaluation to `<stem>.json` (scenario, evaluator, each
+/// configuration with its measurement or error) and `<stem>.csv` (the four
+/// objectives, or the error, per configuration); returns both paths.
+fn export(
+    stem: &std::path::Path,
+    scenario: &Scenario,
+    evaluator: &str,
+    evaluations: &[Evaluation],
+) -> Result<(std::path::PathBuf, std::path::PathBuf), Box<dyn std::error::Error>> {
+    let json = stem.with_extension("json");
+    let doc = serde_json::json!({
+        "what": "every configuration of examples/narrowed_space.rs, evaluated once",
+        "evaluator": evaluator,
+        "scenario": scenario,
+        "evaluations": evaluations,
+    });
+    std::fs::write(&json, serde_json::to_string_pretty(&doc)?)?;
+    let csv = stem.with_extension("csv");
+    let mut w = csv::Writer::from_path(&csv)?;
+    w.write_record([
+        "configuration",
+        "accuracy",
+        "latency_ms",
+        "memory_gb",
+        "energy_j",
+        "error",
+    ])?;
+    for e in evaluations {
+        let mut row = vec![e.configuration.to_string()];
+        match &e.outcome {
+            Ok(m) => {
+                let o = m.objectives();
+                row.extend(
+                    [o.accuracy, o.latency_ms, o.memory_gb, o.energy_j].map(|v| v.to_string()),
+                );
+                row.push(String::new());
+            }
+            Err(err) => {
+                row.extend(std::iter::repeat_n(String::new(), 4));
+                row.push(err.to_string());
+            }
+        }
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok((json, csv))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seeds: u64 = args.first().map_or(Ok(3), |s| s.parse())?;
@@ -179,6 +233,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .measure(&all, "exhaustive")?
         .evaluations;
     bar.finish();
+    let (json, csv) = export(
+        &dir.join(format!("exhaustive-{version}")),
+        &scenario,
+        &harness.name(),
+        &truth,
+    )?;
+    println!(
+        "all {} evaluations written to {} and {}",
+        truth.len(),
+        json.display(),
+        csv.display()
+    );
     let measured: Vec<Objectives> = truth
         .iter()
         .filter_map(|e| e.measurement())

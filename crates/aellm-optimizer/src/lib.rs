@@ -7,12 +7,13 @@
 //! [`AeLlm`] runs the method: an initial sample measured through a
 //! [`runner::Runner`], [`surrogates`] fitted on it, the stage-aware NSGA-II
 //! [`search`] over their predictions, and [`refinement`] rounds that measure
-//! the most promising front members. Around it: the [`study`] store that keeps
-//! every evaluation the moment it exists (SQLite, resumable, shareable by
-//! workers with leases), the [`scoring`] of configurations for a user (the
-//! paper's utility and efficiency score), [`feasibility`] against a
-//! scenario's limits, [`baselines`] at the same budget, the [`AeLlmResult`]
-//! and the [`report`] directory it is written to.
+//! the most promising front members ([`fidelity`] measures how well the
+//! surrogates predict what they were not fitted on). Around it: the
+//! [`study`] store that keeps every evaluation the moment it exists (SQLite,
+//! resumable, shareable by workers with leases), the [`scoring`] of
+//! configurations for a user (the paper's utility and efficiency score),
+//! [`feasibility`] against a scenario's limits, [`baselines`] at the same
+//! budget, the [`AeLlmResult`] and the [`report`] directory it is written to.
 #![deny(missing_docs)]
 
 mod algorithm;
@@ -20,6 +21,7 @@ pub mod baselines;
 mod build;
 mod error;
 pub mod feasibility;
+pub mod fidelity;
 pub mod observer;
 mod params;
 pub mod predictor;
