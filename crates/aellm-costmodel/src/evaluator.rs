@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// Version of the formulas: part of the evaluator's name, so a study never
 /// mixes predictions of different cost models.
-pub const COSTMODEL_VERSION: &str = "c1";
+pub const COSTMODEL_VERSION: &str = "c2";
 
 /// Predicts latency, memory, energy, fine-tuning cost and accuracy on the
 /// scenario's hardware from the configuration's counts.

@@ -306,7 +306,7 @@ fn cpu_run(precision: WeightPrecision, layers: u32, e: &Efficiency) -> crate::Lo
         experts: 1,
         experts_per_token: 1,
         max_context: 1024,
-        checkpoint: None,
+        ..presets::model("llama-2-7b").unwrap()
     };
     let hw = HardwareSpec {
         name: "cpu".into(),
