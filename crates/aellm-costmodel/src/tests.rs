@@ -294,20 +294,20 @@ proptest! {
 
 /// A small model on a CPU-like device, run by candle's kernels.
 fn cpu_run(precision: WeightPrecision, layers: u32, e: &Efficiency) -> crate::LocalRun {
-    let model = aellm_space::ModelSpec {
-        name: format!("cpu-test-{layers}"),
-        parameters: layers as u64 * 12 * 512 * 512 + 2 * 8192 * 512,
-        layers,
-        hidden: 512,
-        heads: 8,
-        kv_heads: 8,
-        ffn: 1536,
-        vocab: 8192,
-        experts: 1,
-        experts_per_token: 1,
-        max_context: 1024,
-        ..presets::model("llama-2-7b").unwrap()
-    };
+    // Field by field on a preset, so fields added to ModelSpec later keep
+    // the preset's values here.
+    let mut model = presets::model("llama-2-7b").unwrap();
+    model.name = format!("cpu-test-{layers}");
+    model.parameters = layers as u64 * 12 * 512 * 512 + 2 * 8192 * 512;
+    model.layers = layers;
+    model.hidden = 512;
+    model.heads = 8;
+    model.kv_heads = 8;
+    model.ffn = 1536;
+    model.vocab = 8192;
+    model.experts = 1;
+    model.experts_per_token = 1;
+    model.max_context = 1024;
     let hw = HardwareSpec {
         name: "cpu".into(),
         memory_gb: 16.0,
