@@ -136,10 +136,42 @@ pub fn read_csv(text: &str, origin: &str) -> Result<Vec<Observation>, CostModelE
     r.deserialize()
         .enumerate()
         .map(|(i, row)| {
-            row.map_err(|e| CostModelError::Read {
-                path: origin.into(),
-                message: format!("row {}: {e}", i + 1),
-            })
+            row.map_err(|e| e.to_string())
+                .and_then(|o: Observation| o.check_sizes().map(|_| o))
+                .map_err(|e| CostModelError::Read {
+                    path: origin.into(),
+                    message: format!("row {}: {e}", i + 1),
+                })
         })
         .collect()
+}
+
+/// The most tokens a prompt or an output may have in a row: more than any
+/// model's context. Predicting any size is quick (decode is summed in
+/// closed form); a larger figure is a typo, such as three extra zeros.
+pub const MAX_TOKENS: u64 = 1 << 20;
+/// The most sequences at once a row may have.
+pub const MAX_BATCH: u64 = 1 << 16;
+
+impl Observation {
+    /// Refuses sizes no benchmark has and figures no measurement gives (a
+    /// zero or negative value would make every relative error infinite).
+    fn check_sizes(&self) -> Result<(), String> {
+        for (field, v, max) in [
+            ("batch", self.batch, MAX_BATCH),
+            ("prompt", self.prompt, MAX_TOKENS),
+            ("output", self.output, MAX_TOKENS),
+        ] {
+            if v > max {
+                return Err(format!("`{field}` is {v}; at most {max}"));
+            }
+        }
+        if !(self.value.is_finite() && self.value > 0.0) {
+            return Err(format!(
+                "`value` is {}; a measurement is a positive number",
+                self.value
+            ));
+        }
+        Ok(())
+    }
 }

@@ -29,6 +29,16 @@ pub struct PhaseTime {
 }
 
 impl PhaseTime {
+    /// Every part `n` times over.
+    fn times(self, n: f64) -> PhaseTime {
+        PhaseTime {
+            seconds: self.seconds * n,
+            compute_at_peak: self.compute_at_peak * n,
+            memory_at_peak: self.memory_at_peak * n,
+            overhead: self.overhead * n,
+        }
+    }
+
     fn add(&mut self, o: PhaseTime) {
         self.seconds += o.seconds;
         self.compute_at_peak += o.compute_at_peak;
@@ -88,6 +98,22 @@ impl Roofline<'_> {
         dequant: bool,
         rate: f64,
     ) -> PhaseTime {
+        self.phase(self.sides(flops, bytes, dequant, rate), launches)
+    }
+
+    /// A kernel's time: the longer side plus `launches` kernel launches.
+    fn phase(&self, s: Sides, launches: f64) -> PhaseTime {
+        let overhead = launches * self.efficiency.launch_us * 1e-6;
+        PhaseTime {
+            seconds: s.compute.max(s.memory) + overhead,
+            compute_at_peak: s.compute_at_peak,
+            memory_at_peak: s.memory_at_peak,
+            overhead,
+        }
+    }
+
+    /// The compute and memory times of a kernel before taking the longer.
+    fn sides(&self, flops: f64, bytes: f64, dequant: bool, rate: f64) -> Sides {
         let d = self.devices();
         let (peak, bw) = (
             self.kernel.peak_ops,
@@ -102,13 +128,11 @@ impl Roofline<'_> {
         } else {
             c
         };
-        let busy = (c_eff / (e.compute * rate)).max(m / e.bandwidth);
-        let overhead = launches * e.launch_us * 1e-6;
-        PhaseTime {
-            seconds: busy + overhead,
+        Sides {
+            compute: c_eff / (e.compute * rate),
+            memory: m / e.bandwidth,
             compute_at_peak: c,
             memory_at_peak: m,
-            overhead,
         }
     }
 
@@ -155,6 +179,12 @@ impl Roofline<'_> {
     /// Attention over the cache for `queries` new tokens per sequence of
     /// `batch`, the i-th attending to `first + i` positions.
     fn attention(&self, batch: f64, queries: f64, first: f64) -> PhaseTime {
+        let (s, launches) = self.attention_sides(batch, queries, first);
+        self.phase(s, launches)
+    }
+
+    /// The sides of [`Self::attention`] and its launches.
+    fn attention_sides(&self, batch: f64, queries: f64, first: f64) -> (Sides, f64) {
         let f = self.footprint;
         let macs = f.macs();
         let positions = queries * first + queries * (queries - 1.0) / 2.0;
@@ -170,7 +200,32 @@ impl Roofline<'_> {
             * (shape.heads * shape.head_dim * shape.layers) as f64
             * ACTIVATION_BYTES;
         let int8 = f.configuration().inference.kv_cache == aellm_space::KvCache::Int8;
-        self.kernel_time(flops, kv + act, shape.layers as f64, int8)
+        (self.sides(flops, kv + act, int8, 1.0), shape.layers as f64)
+    }
+
+    /// The attention of the decode steps whose new token attends to
+    /// `first..=last` positions, summed in closed form: each side is linear
+    /// in the context, so the sum of their maximum splits into at most two
+    /// arithmetic series (a loop per token would take as long as the output
+    /// is, and a calibration row may ask for a million tokens).
+    fn decode_attention(&self, batch: f64, first: u64, last: u64) -> PhaseTime {
+        let (lo, launches) = self.attention_sides(batch, 1.0, first as f64);
+        let (hi, _) = self.attention_sides(batch, 1.0, last as f64);
+        let steps = (last - first + 1) as f64;
+        let line = |a: f64, b: f64| Line::through(first, a, last, b);
+        let overhead = steps * launches * self.efficiency.launch_us * 1e-6;
+        let busy = sum_of_max(
+            line(lo.compute, hi.compute),
+            line(lo.memory, hi.memory),
+            first,
+            last,
+        );
+        PhaseTime {
+            seconds: busy + overhead,
+            compute_at_peak: line(lo.compute_at_peak, hi.compute_at_peak).sum(first, last),
+            memory_at_peak: line(lo.memory_at_peak, hi.memory_at_peak).sum(first, last),
+            overhead,
+        }
     }
 
     /// How many times the node holds the cache (see [`crate::memory::kv_share`]).
@@ -243,12 +298,110 @@ impl Roofline<'_> {
         t
     }
 
-    /// The `output - 1` decode steps after a prefill of `prompt` tokens.
+    /// The `output - 1` decode steps after a prefill of `prompt` tokens: the
+    /// i-th attends to `prompt + i` positions. Equal to the sum of
+    /// [`Self::decode_step`] over the steps, in time independent of `output`.
     pub fn decode(&self, batch: u64, prompt: u64, output: u64) -> PhaseTime {
-        let mut t = PhaseTime::default();
-        for i in 1..output {
-            t.add(self.decode_step(batch, prompt + i));
+        if output < 2 {
+            return PhaseTime::default();
         }
+        let steps = (output - 1) as f64;
+        let b = batch as f64;
+        // Everything but attention is the same at every step.
+        let mut t = self.forward(b, b).times(steps);
+        t.add(self.decode_attention(b, prompt + 1, prompt + output - 1));
         t
+    }
+}
+
+/// A kernel's compute and memory times (efficiency applied) and the same at peak.
+#[derive(Debug, Clone, Copy)]
+struct Sides {
+    compute: f64,
+    memory: f64,
+    compute_at_peak: f64,
+    memory_at_peak: f64,
+}
+
+/// `at + slope (x - from)` over integer `x`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Line {
+    from: u64,
+    at: f64,
+    slope: f64,
+}
+
+impl Line {
+    /// The line through `(x0, y0)` and `(x1, y1)` (flat when `x0 == x1`).
+    fn through(x0: u64, y0: f64, x1: u64, y1: f64) -> Line {
+        let slope = if x1 > x0 {
+            (y1 - y0) / (x1 - x0) as f64
+        } else {
+            0.0
+        };
+        Line {
+            from: x0,
+            at: y0,
+            slope,
+        }
+    }
+
+    fn value(&self, x: u64) -> f64 {
+        self.at + self.slope * (x as f64 - self.from as f64)
+    }
+
+    /// The sum of the line over `lo..=hi` (0 when `hi < lo`).
+    fn sum(&self, lo: u64, hi: u64) -> f64 {
+        if hi < lo {
+            return 0.0;
+        }
+        let n = (hi - lo + 1) as f64;
+        n * self.value(lo) + self.slope * n * (n - 1.0) / 2.0
+    }
+}
+
+/// The sum over `lo..=hi` of the larger of two lines: the difference of two
+/// lines changes sign at most once, so the range splits into the part where
+/// one is larger and the part where the other is.
+fn sum_of_max(a: Line, b: Line, lo: u64, hi: u64) -> f64 {
+    if hi < lo {
+        return 0.0;
+    }
+    let (d_lo, d_hi) = (a.value(lo) - b.value(lo), a.value(hi) - b.value(hi));
+    let top = |d: f64| if d >= 0.0 { a } else { b };
+    if (d_lo >= 0.0) == (d_hi >= 0.0) {
+        return top(d_lo).sum(lo, hi);
+    }
+    // The last x on `lo`'s side of the crossing; near the crossing the lines
+    // agree, so which one a boundary x is given to hardly matters.
+    let cross = lo as f64 + d_lo / (d_lo - d_hi) * (hi - lo) as f64;
+    let split = (cross.floor() as u64).clamp(lo, hi - 1);
+    top(d_lo).sum(lo, split) + top(d_hi).sum(split + 1, hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sum_of_max_matches_the_loop() {
+        let lines = [
+            Line::through(3, 1.0, 40, 9.0),
+            Line::through(3, 5.0, 40, 2.0),
+            Line::through(0, 4.0, 1, 4.0),
+            Line::through(7, -2.0, 9, 30.0),
+        ];
+        for a in lines {
+            for b in lines {
+                for (lo, hi) in [(3, 40), (0, 0), (5, 6), (10, 9), (1, 100)] {
+                    let by_loop: f64 = (lo..=hi).map(|x| a.value(x).max(b.value(x))).sum();
+                    let closed = sum_of_max(a, b, lo, hi);
+                    assert!(
+                        (closed - by_loop).abs() <= 1e-9 * by_loop.abs().max(1.0),
+                        "{a:?} {b:?} {lo}..={hi}: {closed} vs {by_loop}"
+                    );
+                }
+            }
+        }
     }
 }

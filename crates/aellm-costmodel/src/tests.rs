@@ -383,3 +383,78 @@ fn candle_fp8_writes_and_reads_an_f32_copy_of_its_weights_every_call() {
         fp16.latency_ms
     );
 }
+
+#[test]
+fn decode_in_closed_form_equals_the_sum_of_its_steps() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+    let e = Efficiency::default();
+    for (model, hw) in [
+        ("mistral-7b", "rtx-4090"),
+        ("mixtral-8x7b", "8x-h200"),
+        ("llama-2-70b", "8x-h200"),
+    ] {
+        let m = presets::model(model).unwrap();
+        let hw = presets::hardware(hw).unwrap();
+        let space = Space::paper().for_model(&m);
+        for _ in 0..6 {
+            let c = space.sample(&mut rng).unwrap();
+            let f = Footprint::new(&m, &c, FootprintOptions::default()).unwrap();
+            for runtime in [crate::Runtime::Gpu, crate::Runtime::CandleCpu] {
+                let r = Roofline {
+                    footprint: &f,
+                    hardware: &hw,
+                    kernel: crate::kernel::kernel_for(&hw, &c.inference, runtime),
+                    efficiency: &e,
+                };
+                for (batch, prompt, output) in [(1, 512, 128), (4, 1, 300), (1, 7, 2), (2, 9, 1)] {
+                    let closed = r.decode(batch, prompt, output);
+                    let steps: Vec<_> = (1..output)
+                        .map(|i| r.decode_step(batch, prompt + i))
+                        .collect();
+                    let sum = |g: fn(&crate::roofline::PhaseTime) -> f64| -> f64 {
+                        steps.iter().map(g).sum()
+                    };
+                    for (got, want) in [
+                        (closed.seconds, sum(|t| t.seconds)),
+                        (closed.compute_at_peak, sum(|t| t.compute_at_peak)),
+                        (closed.memory_at_peak, sum(|t| t.memory_at_peak)),
+                        (closed.overhead, sum(|t| t.overhead)),
+                    ] {
+                        assert!(
+                            (got - want).abs() <= 1e-9 * want.abs().max(1e-12),
+                            "{c} {batch}/{prompt}/{output}: {got} vs {want}"
+                        );
+                    }
+                }
+                // A trillion tokens: as quick as any other, finite, and
+                // at least a trillion times the first step.
+                let huge = r.decode(1, 512, 1 << 40);
+                let first = r.decode_step(1, 513).seconds;
+                assert!(
+                    huge.seconds.is_finite() && huge.seconds >= first * (1u64 << 40) as f64 * 0.999
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_calibration_row_too_large_to_be_real_names_its_row_and_field() {
+    let csv = "model,hardware,weights,method,format,batch,prompt,output,metric,value\n\
+               llama-2-7b,a100-80gb,fp16,,gguf,1,512,128,decode_tokens_per_s,80\n\
+               llama-2-7b,a100-80gb,fp16,,gguf,1,512,1280000000,decode_tokens_per_s,80\n";
+    let e = crate::observation::read_csv(csv, "mine.csv")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("mine.csv") && e.contains("row 2") && e.contains("`output`"),
+        "{e}"
+    );
+    let ok =
+        crate::observation::read_csv(&csv.replace("1280000000", "1048576"), "mine.csv").unwrap();
+    assert_eq!(ok.len(), 2);
+    let zero = crate::observation::read_csv(&csv.replace(",80\n", ",0\n"), "mine.csv")
+        .unwrap_err()
+        .to_string();
+    assert!(zero.contains("row 1") && zero.contains("`value`"), "{zero}");
+}
