@@ -1,4 +1,6 @@
-//! The cost model as an [`Evaluator`]: every figure it returns is `predicted`.
+//! The cost model as an [`Evaluator`]: its objectives and every figure a
+//! fitted factor enters are `predicted`; the counts of the configuration's
+//! shape among its extra figures are `estimated`.
 
 use crate::accuracy::AccuracyModel;
 use crate::calibration::Calibration;
@@ -9,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// Version of the formulas: part of the evaluator's name, so a study never
 /// mixes predictions of different cost models.
-pub const COSTMODEL_VERSION: &str = "c2";
+pub const COSTMODEL_VERSION: &str = "c3";
 
 /// Predicts latency, memory, energy, fine-tuning cost and accuracy on the
 /// scenario's hardware from the configuration's counts.
@@ -61,9 +63,42 @@ fn predicted(value: f64, how: String) -> Figure {
     Figure::predicted(value, 0.0).with_how(how)
 }
 
+/// The extra figures that are counts of the configuration's shape
+/// (`aellm_space::footprint`): `estimated`, since no factor fitted to a
+/// measurement enters them. Their keys and how each is counted.
+const COUNTED: [(&str, &str); 5] = [
+    (
+        "weight_gb",
+        "weights per device: aellm_space::footprint's weight bytes / devices",
+    ),
+    (
+        "kv_cache_gb",
+        "KV cache of the whole sequence per device: aellm_space::footprint's KV bytes",
+    ),
+    (
+        "finetune_trainable_parameters",
+        "elements AdamW updates (aellm_space::footprint)",
+    ),
+    (
+        "finetune_optimizer_state_bytes",
+        "two f32 AdamW moments per trainable element (aellm_space::footprint)",
+    ),
+    (
+        "finetune_weight_bytes",
+        "weights held while training: FP16 base, NF4 for QLoRA, plus adapters (aellm_space::footprint)",
+    ),
+];
+
 fn extras(p: &Prediction) -> BTreeMap<String, Figure> {
     let ft = &p.finetune;
-    let rows = [
+    let counted = [
+        p.memory.weights_gb,
+        p.memory.kv_cache_gb,
+        ft.trainable_parameters,
+        ft.optimizer_state_bytes,
+        ft.weights_gb * 1e9,
+    ];
+    let modelled = [
         (
             "accuracy_change_pct",
             p.accuracy.change_pct(),
@@ -75,31 +110,10 @@ fn extras(p: &Prediction) -> BTreeMap<String, Figure> {
             p.decode_ms_per_token,
             "mean decode step (roofline)",
         ),
-        ("weight_gb", p.memory.weights_gb, "weights per device"),
-        (
-            "kv_cache_gb",
-            p.memory.kv_cache_gb,
-            "KV cache of the whole sequence per device",
-        ),
         (
             "memory_per_device_gb",
             p.memory.per_device_gb,
             "peak memory of one device",
-        ),
-        (
-            "finetune_trainable_parameters",
-            ft.trainable_parameters,
-            "elements AdamW updates",
-        ),
-        (
-            "finetune_optimizer_state_bytes",
-            ft.optimizer_state_bytes,
-            "two f32 AdamW moments per trainable element",
-        ),
-        (
-            "finetune_weight_bytes",
-            ft.weights_gb * 1e9,
-            "weights held while training (FP16 base, NF4 for QLoRA, plus adapters)",
         ),
         (
             "finetune_peak_bytes",
@@ -121,8 +135,14 @@ fn extras(p: &Prediction) -> BTreeMap<String, Figure> {
             "1 when peak memory fits one device",
         ),
     ];
-    rows.into_iter()
+    let counted = COUNTED
+        .iter()
+        .zip(counted)
+        .map(|((k, how), v)| (k.to_string(), Figure::estimated(v, *how)));
+    modelled
+        .into_iter()
         .map(|(k, v, how)| (k.to_string(), predicted(v, how.to_string())))
+        .chain(counted)
         .collect()
 }
 

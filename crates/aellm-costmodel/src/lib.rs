@@ -4,9 +4,12 @@
 //! of prefill and decode (tensor parallelism across a node's devices
 //! included), peak memory with the reason when a configuration does not
 //! fit, energy from a power model, fine-tuning cost per step for every
-//! method, and accuracy from published per-technique changes. Every figure
-//! the [`CostModel`] evaluator returns is `predicted`. Efficiency factors
-//! are [`calibration`] fits to measurements (the harness's, or a user's CSV).
+//! method, and accuracy from published per-technique changes. The
+//! [`CostModel`] evaluator's objectives (and every figure a fitted factor
+//! or a published change enters) are `predicted`; the counts among its
+//! extra figures (weight and KV bytes, trainable parameters, optimizer
+//! state) are `estimated`. Efficiency factors are [`calibration`] fits to
+//! measurements (the harness's, or a user's CSV).
 //!
 //! The counts it starts from (parameters, weight bytes, KV bytes, MACs) are
 //! `aellm_space::footprint`'s: nothing here counts them again.

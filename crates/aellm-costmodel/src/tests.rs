@@ -167,8 +167,17 @@ fn a_node_without_interconnect_is_an_error_naming_the_field() {
     assert!(e.contains("interconnect_gbs"), "{e}");
 }
 
+/// The extra figures that are counts of the configuration's shape.
+const COUNTS: [&str; 5] = [
+    "weight_gb",
+    "kv_cache_gb",
+    "finetune_trainable_parameters",
+    "finetune_optimizer_state_bytes",
+    "finetune_weight_bytes",
+];
+
 #[test]
-fn every_prediction_is_labelled_predicted() {
+fn objectives_are_predicted_and_counts_estimated() {
     let space = Space::paper();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
     for hw in ["rtx-4090", "a100-80gb", "8x-h200"] {
@@ -185,10 +194,21 @@ fn every_prediction_is_labelled_predicted() {
             assert!(
                 m.figures()
                     .into_iter()
-                    .chain(m.extra.values())
                     .all(|f| f.provenance == Provenance::Predicted),
                 "{c}"
             );
+            // Counts of the shape are estimated, everything a factor or a
+            // published change enters is predicted; nothing is measured.
+            for (k, f) in &m.extra {
+                let want = if COUNTS.contains(&k.as_str()) {
+                    Provenance::Estimated
+                } else {
+                    Provenance::Predicted
+                };
+                assert_eq!(f.provenance, want, "{k} of {c}");
+            }
+            assert!(COUNTS.iter().all(|k| m.extra.contains_key(*k)));
+            assert!(m.extra.len() > COUNTS.len());
         }
     }
 }
