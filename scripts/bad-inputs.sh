@@ -186,6 +186,11 @@ check "measure: configuration file missing" 2 "nothing.json"    -- measure nothi
 check "measure: configuration unreadable" 2 "bad-config.json"   -- measure "$WORK/bad-config.json"
 check "calibrate: file missing"         2 "missing.csv"         -- calibrate missing.csv
 check "calibrate: wrong columns"        2 "bad.csv"             -- calibrate "$WORK/bad.csv"
+check "worker: --max-attempts 0"        2 "max_attempts"        -- worker --study "$WORK/w.sqlite" --max-attempts 0
+check "worker: --max-attempts too many" 2 "max_attempts"        -- worker --study "$WORK/w.sqlite" --max-attempts 21
+check "worker: --eval-timeout 0"        2 "eval_timeout"        -- worker --study "$WORK/w.sqlite" --eval-timeout 0
+check "worker: --eval-timeout over a week" 2 "eval_timeout"     -- worker --study "$WORK/w.sqlite" --eval-timeout 200h
+check "worker: --lease under a second"  2 "lease"               -- worker --study "$WORK/w.sqlite" --lease 0.2s
 check "unknown subcommand"              2 "frobnicate"          -- frobnicate
 check "study status of nothing"         2 "nowhere.sqlite"      -- study status "$WORK/nowhere.sqlite"
 

@@ -26,18 +26,29 @@ pub struct WorkerArgs {
     /// How long a claim holds without a heartbeat.
     #[arg(long, value_parser = parse::duration, default_value = "60s")]
     lease: Duration,
-    /// Attempts per configuration before it is recorded as failed.
+    /// Attempts per configuration whose failure may pass (out of memory,
+    /// timeout, crash, a lost lease) before it is recorded as failed with
+    /// every attempt's error (1 to 20; 1 never retries). Invalid and
+    /// unsupported configurations are recorded at once.
     #[arg(long, default_value_t = 3)]
     max_attempts: u32,
+    /// Give up on one evaluation after this long (`90s`, `10m`, `1h`, or
+    /// seconds; above 0, at most a week): the attempt is recorded as a
+    /// timeout and given back to the queue's retry. Default: no limit.
+    #[arg(long, value_parser = parse::eval_timeout)]
+    eval_timeout: Option<Duration>,
 }
 
 pub fn run(a: WorkerArgs) -> anyhow::Result<()> {
+    // Every setting is checked before the study is opened.
+    let policy = LeasePolicy {
+        lease: a.lease,
+        max_attempts: a.max_attempts,
+    }
+    .check()?;
     let queue = study::open(&a.study)?;
     let mut options = WorkerOptions {
-        policy: LeasePolicy {
-            lease: a.lease,
-            max_attempts: a.max_attempts,
-        },
+        policy,
         max_time: a.max_time,
         allow_shared_host: a.allow_shared_host,
         ..Default::default()
@@ -54,7 +65,11 @@ pub fn run(a: WorkerArgs) -> anyhow::Result<()> {
     spinner.enable_steady_tick(Duration::from_millis(250));
     let report = work(
         queue.as_ref(),
-        &|spec| evaluator::build(&spec.evaluator_kind).map_err(|e| e.to_string()),
+        &|spec| {
+            evaluator::build(&spec.evaluator_kind)
+                .and_then(|e| evaluator::time_limited(e, a.eval_timeout))
+                .map_err(|e| e.to_string())
+        },
         &options,
     )?;
     spinner.finish_and_clear();

@@ -5,7 +5,7 @@
 
 use crate::OptimizerError;
 use crate::study::{Claim, LeasePolicy, Queue, StudyKey, StudySpec};
-use aellm_space::{Evaluation, Evaluator};
+use aellm_space::{EvalError, Evaluation, Evaluator};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -53,7 +53,8 @@ pub struct WorkerReport {
     pub completed: usize,
     /// Measured, but the lease had run out: the result was not stored.
     pub rejected: usize,
-    /// Given back after a failed attempt (panic, unknown evaluator).
+    /// Given back to the queue's retry after a failure that may pass (out
+    /// of memory, a timeout, a panic, an evaluator it could not build).
     pub released: usize,
 }
 
@@ -94,28 +95,58 @@ pub fn work(
                 }
                 Err(why) => {
                     tracing::error!(study = ?claim.key, %why, "cannot measure this study here");
-                    queue.release(&claim, &format!("{}: {why}", options.name), &options.policy)?;
+                    let lost = EvalError::Crashed {
+                        reason: format!("{}: {why}", options.name),
+                    };
+                    queue.release(&claim, &lost, &options.policy)?;
                     report.released += 1;
                     continue;
                 }
             }
         }
         let (spec, evaluator) = &built[&claim.key];
-        match measure(queue, &claim, spec, evaluator.as_ref(), options) {
-            Ok(e) => {
-                if queue.complete(&claim, &e, &options.host)? {
-                    report.completed += 1;
-                } else {
-                    tracing::warn!(configuration = %claim.configuration, "the lease ran out before the result: not stored");
-                    report.rejected += 1;
-                }
-            }
-            Err(panic) => {
-                queue.release(&claim, &panic, &options.policy)?;
-                report.released += 1;
-            }
-        }
+        let outcome = measure(queue, &claim, spec, evaluator.as_ref(), options);
+        hand_in(queue, &claim, outcome, options, &mut report)?;
     }
+}
+
+/// Hands one claim's outcome to the queue. A measurement, and a failure
+/// that would come out the same again (invalid, unsupported), are
+/// completed; a failure that may pass (out of memory, a timeout, a crash,
+/// any other) goes back to the queue's retry, which records it failed with
+/// every attempt's error once the attempts are spent.
+fn hand_in(
+    queue: &dyn Queue,
+    claim: &Claim,
+    outcome: Result<Evaluation, EvalError>,
+    options: &WorkerOptions,
+    report: &mut WorkerReport,
+) -> Result<(), OptimizerError> {
+    let evaluation = match outcome {
+        Ok(Evaluation {
+            outcome: Err(e), ..
+        })
+        | Err(e)
+            if !e.is_deterministic() =>
+        {
+            tracing::warn!(configuration = %claim.configuration, attempt = claim.attempt, of = options.policy.max_attempts, error = %e, "a failure that may pass: given back to the queue");
+            queue.release(claim, &e, &options.policy)?;
+            report.released += 1;
+            return Ok(());
+        }
+        Ok(e) => e,
+        Err(e) => Evaluation {
+            configuration: claim.configuration,
+            outcome: Err(e),
+        },
+    };
+    if queue.complete(claim, &evaluation, &options.host)? {
+        report.completed += 1;
+    } else {
+        tracing::warn!(configuration = %claim.configuration, "the lease ran out before the result: not stored");
+        report.rejected += 1;
+    }
+    Ok(())
 }
 
 /// The study's spec and its evaluator, checked to be the one the study's
@@ -143,14 +174,14 @@ fn evaluator_for(
 
 /// Measures one claim with heartbeats (the caller holds this machine's
 /// turn, unless shared measuring is allowed); a panic becomes the attempt's
-/// error.
+/// error, a crash.
 fn measure(
     queue: &dyn Queue,
     claim: &Claim,
     spec: &StudySpec,
     evaluator: &dyn Evaluator,
     options: &WorkerOptions,
-) -> Result<Evaluation, String> {
+) -> Result<Evaluation, EvalError> {
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| heartbeat(queue, claim, &options.policy, &stop));
@@ -164,7 +195,9 @@ fn measure(
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "a panic".into());
-            format!("{} panicked: {msg}", options.name)
+            EvalError::Crashed {
+                reason: format!("{} panicked: {msg}", options.name),
+            }
         })
     })
 }

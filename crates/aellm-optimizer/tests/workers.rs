@@ -277,6 +277,116 @@ fn workers_on_one_host_take_turns_unless_allowed(url: &str) {
     assert!(two_workers_overlap(&fresh(url), true));
 }
 
+/// What [`Faulty`] does with the configuration at each index of the study.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Out of memory on the first attempt, then a measurement.
+    OomOnce,
+    /// Unsupported every time (deterministic).
+    Unsupported,
+    /// Sleeps past any time limit every time.
+    Hangs,
+    /// Panics on the first attempt, then a measurement.
+    PanicsOnce,
+    /// Invalid every time (deterministic).
+    Invalid,
+}
+
+/// An evaluator that fails as its script says, counting calls per configuration.
+struct Faulty {
+    script: Vec<(Configuration, Fault)>,
+    calls: std::sync::Mutex<std::collections::HashMap<Configuration, u32>>,
+}
+
+impl Evaluator for Faulty {
+    fn name(&self) -> String {
+        "trivial".into()
+    }
+    fn evaluate(&self, c: &Configuration, s: &Scenario) -> Result<Measurement, EvalError> {
+        let n = {
+            let mut calls = self.calls.lock().unwrap();
+            let n = calls.entry(*c).or_default();
+            *n += 1;
+            *n
+        };
+        let fault = self.script.iter().find(|(k, _)| k == c).unwrap().1;
+        let reason = format!("{fault:?} on call {n}");
+        match fault {
+            Fault::OomOnce if n == 1 => Err(EvalError::OutOfMemory { reason }),
+            Fault::PanicsOnce if n == 1 => panic!("{reason}"),
+            Fault::Unsupported => Err(EvalError::Unsupported {
+                evaluator: self.name(),
+                reason,
+            }),
+            Fault::Invalid => Err(EvalError::Invalid { reason }),
+            Fault::Hangs => {
+                std::thread::sleep(Duration::from_millis(400));
+                Err(EvalError::Failed { reason })
+            }
+            _ => Trivial {
+                sleep: Duration::ZERO,
+                log: None,
+            }
+            .evaluate(c, s),
+        }
+    }
+}
+
+/// A worker with a 60 ms time limit serving a study whose configurations
+/// fail in every way: those that may pass go back to the queue and are
+/// retried (up to 3 attempts, then recorded failed with each attempt's
+/// error); invalid and unsupported ones are recorded at the first attempt.
+fn failures_that_may_pass_are_retried_through_the_queue(url: &str) {
+    use Fault::*;
+    let (q, key, cs) = queued(url, 5);
+    q.set_closed(true).unwrap();
+    let faults = [OomOnce, Unsupported, Hangs, PanicsOnce, Invalid];
+    let faulty = std::sync::Arc::new(Faulty {
+        script: cs.iter().copied().zip(faults).collect(),
+        calls: Default::default(),
+    });
+    let limited = TimeLimited::new(faulty.clone(), Duration::from_millis(60)).unwrap();
+    let options = WorkerOptions {
+        policy: LeasePolicy {
+            lease: Duration::from_secs(60),
+            max_attempts: 3,
+        },
+        idle_poll: Duration::from_millis(10),
+        allow_shared_host: true,
+        ..Default::default()
+    };
+    let limited = std::sync::Mutex::new(Some(limited));
+    let r = work(
+        q.as_ref(),
+        &|_| Ok(Box::new(limited.lock().unwrap().take().unwrap()) as Box<dyn Evaluator>),
+        &options,
+    )
+    .unwrap();
+    // 2 + 1 + 3 + 2 + 1 calls; given back: the first OOM, 3 timeouts, the panic.
+    let calls = faulty.calls.lock().unwrap().clone();
+    let per: Vec<u32> = cs.iter().map(|c| calls[c]).collect();
+    assert_eq!(per, [2, 1, 3, 2, 1], "evaluations per configuration");
+    assert_eq!((r.completed, r.released, r.rejected), (4, 5, 0), "{r:?}");
+    let st = q.status().unwrap();
+    assert_eq!((st.done, st.failed, st.queued, st.running), (4, 1, 0, 0));
+    let outcome = |i: usize| q.lookup(&key, &cs[i]).unwrap().unwrap().evaluation.outcome;
+    assert!(outcome(0).is_ok() && outcome(3).is_ok());
+    assert!(matches!(outcome(1), Err(EvalError::Unsupported { .. })));
+    assert!(matches!(outcome(4), Err(EvalError::Invalid { .. })));
+    match outcome(2) {
+        Err(EvalError::Attempts { attempts }) => {
+            assert_eq!(attempts.len(), 3);
+            assert!(
+                attempts.iter().all(|e| e.class() == FailureClass::Timeout),
+                "{attempts:?}"
+            );
+        }
+        other => panic!("the hanging configuration: {other:?}"),
+    }
+    // One record per configuration: a retried one is stored once.
+    assert_eq!(q.records(&key).unwrap().len(), cs.len());
+}
+
 /// Another empty study next to `url` (a new file, or a new database).
 fn fresh(url: &str) -> String {
     if url.starts_with("postgres") {
@@ -339,4 +449,9 @@ fn a_worker_stopped_past_its_lease_has_its_late_result_refused() {
 #[test]
 fn workers_on_one_machine_take_turns_unless_allow_shared_host() {
     on_both_stores(workers_on_one_host_take_turns_unless_allowed);
+}
+
+#[test]
+fn workers_give_failures_that_may_pass_back_to_the_queue_and_record_the_others() {
+    on_both_stores(failures_that_may_pass_are_retried_through_the_queue);
 }

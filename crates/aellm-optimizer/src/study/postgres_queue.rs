@@ -5,17 +5,18 @@
 use super::StudyKey;
 use super::postgres::{NOW, PgResult, PostgresStudy, insert_evaluation};
 use super::queue::{
-    Claim, LeasePolicy, Queue, QueueStatus, StudySpec, WorkerInfo, exhausted, token,
+    Claim, LeasePolicy, Queue, QueueStatus, StudySpec, WorkerInfo, exhausted, lease_ran_out, token,
+    with_attempt,
 };
 use crate::OptimizerError;
-use aellm_space::{Configuration, Evaluation};
+use aellm_space::{Configuration, EvalError, Evaluation};
 use postgres::Transaction;
 
 /// Ends the attempt on trial `id` (see the SQLite store's `end_attempt`).
 fn end_attempt(
     tx: &mut Transaction<'_>,
     id: i64,
-    error: &str,
+    error: &EvalError,
     policy: &LeasePolicy,
 ) -> PgResult<()> {
     let r = tx.query_one(
@@ -29,8 +30,7 @@ fn end_attempt(
         i32,
         String,
     ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
-    let mut errors: Vec<String> = serde_json::from_str(&errors).unwrap_or_default();
-    errors.push(format!("attempt {attempts}: {error}"));
+    let errors = with_attempt(&errors, error);
     let all = serde_json::to_string(&errors).unwrap_or_default();
     let spent = attempts as u32 >= policy.max_attempts;
     let state = if spent { "failed" } else { "queued" };
@@ -43,7 +43,7 @@ fn end_attempt(
             scenario,
             evaluator,
         };
-        insert_evaluation(tx, &key, &exhausted(c, &errors), "failed", "")?;
+        insert_evaluation(tx, &key, &exhausted(c, errors), "failed", "")?;
     }
     Ok(())
 }
@@ -54,9 +54,7 @@ fn expire(tx: &mut Transaction<'_>, policy: &LeasePolicy) -> PgResult<()> {
         &[],
     )?;
     for r in expired {
-        let who: Option<String> = r.get(1);
-        let who = who.unwrap_or_else(|| "a worker".into());
-        end_attempt(tx, r.get(0), &format!("the lease of {who} ran out"), policy)?;
+        end_attempt(tx, r.get(0), &lease_ran_out(r.get(1)), policy)?;
     }
     Ok(())
 }
@@ -210,7 +208,7 @@ impl Queue for PostgresStudy {
     fn release(
         &self,
         claim: &Claim,
-        error: &str,
+        error: &EvalError,
         policy: &LeasePolicy,
     ) -> Result<(), OptimizerError> {
         self.tx(|tx| {

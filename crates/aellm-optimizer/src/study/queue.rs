@@ -8,7 +8,9 @@
 
 use super::{Study, StudyKey};
 use crate::OptimizerError;
-use aellm_space::{Configuration, Evaluation, Scenario};
+use crate::params::invalid;
+use crate::runner::MAX_ATTEMPTS_LIMIT;
+use aellm_space::{Configuration, EvalError, Evaluation, Scenario};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -32,6 +34,31 @@ pub struct LeasePolicy {
     /// Attempts (claims that ended without a completion) before the
     /// configuration is recorded as failed.
     pub max_attempts: u32,
+}
+
+impl LeasePolicy {
+    /// The policy, if a user could mean it: a lease of at least a second
+    /// (workers heartbeat every third of it over the network) and 1 to
+    /// [`MAX_ATTEMPTS_LIMIT`] attempts, as for a run without workers.
+    pub fn check(self) -> Result<Self, OptimizerError> {
+        if self.lease < Duration::from_secs(1) {
+            return Err(invalid(
+                "lease",
+                format!("{:?}", self.lease),
+                "at least 1 s (a worker renews it every third of its length)".into(),
+            ));
+        }
+        if !(1..=MAX_ATTEMPTS_LIMIT).contains(&(self.max_attempts as usize)) {
+            return Err(invalid(
+                "max_attempts",
+                self.max_attempts,
+                format!(
+                    "1 to {MAX_ATTEMPTS_LIMIT} attempts per configuration (1: never retry a failure)"
+                ),
+            ));
+        }
+        Ok(self)
+    }
 }
 
 impl Default for LeasePolicy {
@@ -129,13 +156,15 @@ pub trait Queue: Study {
         host: &str,
     ) -> Result<bool, OptimizerError>;
 
-    /// Gives a claim back after a failed attempt (a panic, a lost device),
-    /// recording `error`; the configuration is queued again or, after the
-    /// last attempt, recorded as failed with every attempt's error.
+    /// Gives a claim back after an attempt that failed in a way that may
+    /// pass (out of memory, a timeout, a panic, a lost device), recording
+    /// `error`; the configuration is queued again or, after the last
+    /// attempt, recorded as failed with every attempt's error. Nothing
+    /// happens if the claim no longer holds.
     fn release(
         &self,
         claim: &Claim,
-        error: &str,
+        error: &EvalError,
         policy: &LeasePolicy,
     ) -> Result<(), OptimizerError>;
 
@@ -147,18 +176,47 @@ pub trait Queue: Study {
     fn set_closed(&self, closed: bool) -> Result<(), OptimizerError>;
 }
 
-/// The evaluation recorded when a configuration ran out of attempts: every
-/// attempt's error, each a crash (a worker that panicked, lost its lease or
-/// could not build the evaluator), since a worker gives back only what it
-/// could not finish.
-pub(crate) fn exhausted(configuration: Configuration, errors: &[String]) -> Evaluation {
-    let attempts = errors
-        .iter()
-        .map(|e| aellm_space::EvalError::Crashed { reason: e.clone() })
+/// The `errors` column of a trial with one more attempt's error, flattened
+/// (an [`EvalError::Attempts`] adds each of its attempts).
+///
+/// The column is a JSON list, oldest attempt first. Each entry is an
+/// [`EvalError`]; studies written before failures were classified hold
+/// plain strings (`"attempt 1: the lease of w ran out"`), which read back
+/// as crashes, the only thing a worker gave back then. An entry that is
+/// neither is kept as an `other failed` with its text, never dropped.
+pub(crate) fn with_attempt(stored: &str, error: &EvalError) -> Vec<EvalError> {
+    let entries: Vec<serde_json::Value> = serde_json::from_str(stored).unwrap_or_default();
+    let mut errors: Vec<EvalError> = entries
+        .into_iter()
+        .map(|v| match v {
+            serde_json::Value::String(reason) => EvalError::Crashed { reason },
+            v => serde_json::from_value(v.clone()).unwrap_or(EvalError::Failed {
+                reason: v.to_string(),
+            }),
+        })
         .collect();
+    match error {
+        EvalError::Attempts { attempts } => errors.extend(attempts.iter().cloned()),
+        e => errors.push(e.clone()),
+    }
+    errors
+}
+
+/// The evaluation recorded when a configuration ran out of attempts: every
+/// attempt's error, oldest first, each with its class.
+pub(crate) fn exhausted(configuration: Configuration, errors: Vec<EvalError>) -> Evaluation {
     Evaluation {
         configuration,
-        outcome: Err(aellm_space::EvalError::Attempts { attempts }),
+        outcome: Err(EvalError::Attempts { attempts: errors }),
+    }
+}
+
+/// The error a lease that ran out leaves: the worker is lost to the study
+/// (dead, stopped, cut off), as far as the study can tell.
+pub(crate) fn lease_ran_out(worker: Option<String>) -> EvalError {
+    let who = worker.unwrap_or_else(|| "a worker".into());
+    EvalError::Crashed {
+        reason: format!("the lease of {who} ran out"),
     }
 }
 
@@ -166,4 +224,47 @@ pub(crate) fn exhausted(configuration: Configuration, errors: &[String]) -> Eval
 pub(crate) fn token() -> String {
     use rand::Rng;
     format!("{:032x}", rand::rng().random::<u128>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_are_kept_with_their_class_and_old_string_entries_still_read() {
+        let oom = EvalError::OutOfMemory {
+            reason: "cuda".into(),
+        };
+        // A study written before failures were classified, and a damaged entry.
+        let old = r#"["attempt 1: the lease of w ran out", {"x": 1}]"#;
+        let errors = with_attempt(old, &oom);
+        let classes: Vec<_> = errors.iter().map(|e| e.class().name()).collect();
+        assert_eq!(classes, ["crashed", "failed", "out_of_memory"]);
+        assert!(errors[0].to_string().contains("lease of w ran out"));
+        // What is stored reads back the same, and an `Attempts` is flattened.
+        let stored = serde_json::to_string(&errors).unwrap();
+        let both = EvalError::Attempts {
+            attempts: vec![oom.clone(), oom.clone()],
+        };
+        assert_eq!(with_attempt(&stored, &both).len(), 5);
+        assert_eq!(with_attempt("not json", &oom), vec![oom]);
+    }
+
+    #[test]
+    fn a_lease_policy_a_user_could_mean_is_checked() {
+        let ok = LeasePolicy::default();
+        assert_eq!(ok.check().unwrap(), ok);
+        for (lease, n, field) in [
+            (0, 3, "lease"),
+            (60, 0, "max_attempts"),
+            (60, 21, "max_attempts"),
+        ] {
+            let p = LeasePolicy {
+                lease: Duration::from_millis(lease * 1000),
+                max_attempts: n,
+            };
+            let e = p.check().unwrap_err().to_string();
+            assert!(e.contains(field), "{e}");
+        }
+    }
 }

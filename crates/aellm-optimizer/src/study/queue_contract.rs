@@ -86,13 +86,34 @@ pub fn run(q: &dyn Queue) {
         q.claim("e", "host-e", &long).unwrap().unwrap()
     };
     assert_eq!((again.configuration, again.attempt), (c.configuration, 2));
-    // The second failed attempt spends the budget: recorded failed with both errors.
-    q.release(&again, "device lost", &long).unwrap();
+    // The second failed attempt spends the budget: recorded failed with both
+    // errors, each with its class (a lost lease is a crash).
+    let oom = aellm_space::EvalError::OutOfMemory {
+        reason: "device lost".into(),
+    };
+    q.release(&again, &oom, &long).unwrap();
     let failed = q.lookup(&key, &c.configuration).unwrap().unwrap();
-    let why = failed.evaluation.outcome.unwrap_err().to_string();
+    let err = failed.evaluation.outcome.clone().unwrap_err();
+    let classes: Vec<_> = match &err {
+        aellm_space::EvalError::Attempts { attempts } => {
+            attempts.iter().map(|e| e.class().name()).collect()
+        }
+        e => panic!("one error for two attempts: {e}"),
+    };
+    assert_eq!(classes, ["crashed", "out_of_memory"], "{err}");
+    let why = err.to_string();
     assert!(
         why.contains("lease of c ran out") && why.contains("device lost"),
         "{why}"
+    );
+    // A release by a claim that no longer holds changes nothing.
+    q.release(&again, &oom, &long).unwrap();
+    assert_eq!(
+        q.lookup(&key, &c.configuration)
+            .unwrap()
+            .unwrap()
+            .evaluation,
+        failed.evaluation
     );
     let st = q.status().unwrap();
     assert_eq!((st.done, st.failed), (1, 1));

@@ -3,11 +3,12 @@
 
 use super::StudyKey;
 use super::queue::{
-    Claim, LeasePolicy, Queue, QueueStatus, StudySpec, WorkerInfo, exhausted, token,
+    Claim, LeasePolicy, Queue, QueueStatus, StudySpec, WorkerInfo, exhausted, lease_ran_out, token,
+    with_attempt,
 };
 use super::sqlite::{NOW, SqliteStudy, insert_evaluation};
 use crate::OptimizerError;
-use aellm_space::{Configuration, Evaluation};
+use aellm_space::{Configuration, EvalError, Evaluation};
 use rusqlite::{Connection, OptionalExtension, params};
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
@@ -16,7 +17,12 @@ fn json_err(e: serde_json::Error) -> rusqlite::Error {
 
 /// Ends attempt of trial `id` with `error`: back to the queue, or recorded
 /// as failed with every attempt's error once `max_attempts` are spent.
-fn end_attempt(c: &Connection, id: i64, error: &str, policy: &LeasePolicy) -> rusqlite::Result<()> {
+fn end_attempt(
+    c: &Connection,
+    id: i64,
+    error: &EvalError,
+    policy: &LeasePolicy,
+) -> rusqlite::Result<()> {
     let (scenario, evaluator, configuration, attempts, errors): (
         String,
         String,
@@ -28,8 +34,7 @@ fn end_attempt(c: &Connection, id: i64, error: &str, policy: &LeasePolicy) -> ru
         [id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    let mut errors: Vec<String> = serde_json::from_str(&errors).unwrap_or_default();
-    errors.push(format!("attempt {attempts}: {error}"));
+    let errors = with_attempt(&errors, error);
     let all = serde_json::to_string(&errors).map_err(json_err)?;
     if attempts < policy.max_attempts {
         c.execute(
@@ -47,7 +52,7 @@ fn end_attempt(c: &Connection, id: i64, error: &str, policy: &LeasePolicy) -> ru
         scenario,
         evaluator,
     };
-    insert_evaluation(c, &key, &exhausted(configuration, &errors), "failed", "")?;
+    insert_evaluation(c, &key, &exhausted(configuration, errors), "failed", "")?;
     Ok(())
 }
 
@@ -61,8 +66,7 @@ fn expire(c: &Connection, policy: &LeasePolicy) -> rusqlite::Result<()> {
             .collect::<Result<_, _>>()?
     };
     for (id, worker) in expired {
-        let who = worker.unwrap_or_else(|| "a worker".into());
-        end_attempt(c, id, &format!("the lease of {who} ran out"), policy)?;
+        end_attempt(c, id, &lease_ran_out(worker), policy)?;
     }
     Ok(())
 }
@@ -236,7 +240,7 @@ impl Queue for SqliteStudy {
     fn release(
         &self,
         claim: &Claim,
-        error: &str,
+        error: &EvalError,
         policy: &LeasePolicy,
     ) -> Result<(), OptimizerError> {
         self.immediate(|tx| {
