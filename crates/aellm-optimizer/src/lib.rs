@@ -33,6 +33,7 @@ pub mod scoring;
 pub mod search;
 pub mod study;
 pub mod surrogates;
+pub mod transfer;
 pub mod worker;
 
 pub use algorithm::AeLlm;
