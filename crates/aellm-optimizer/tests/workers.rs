@@ -5,6 +5,7 @@
 //! The workers are this test binary run again with `worker_process` as the
 //! only test and the study URL in `AELLM_TEST_WORKER_URL`.
 
+use aellm_optimizer::study::testing::postgres_url;
 use aellm_optimizer::study::{self, LeasePolicy, Queue, StudyKey, StudySpec};
 use aellm_optimizer::worker::{WorkerOptions, work};
 use aellm_space::*;
@@ -41,7 +42,10 @@ impl Evaluator for Trivial {
                 .append(true)
                 .open(log)
                 .unwrap();
-            writeln!(f, "{start} {}", epoch_ns()).unwrap();
+            // One write per line: `writeln!` may split it into several, and
+            // two workers appending side by side would interleave them.
+            f.write_all(format!("{start} {}\n", epoch_ns()).as_bytes())
+                .unwrap();
         }
         let bits = c.inference.weights.bits() as f64;
         let o = Objectives {
@@ -394,33 +398,6 @@ fn fresh(url: &str) -> String {
     } else {
         url.replace("study.sqlite", "study-2.sqlite")
     }
-}
-
-/// A fresh database from `AELLM_TEST_POSTGRES`, or `None` outside CI.
-fn postgres_url() -> Option<String> {
-    let Ok(base) = std::env::var("AELLM_TEST_POSTGRES") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "AELLM_TEST_POSTGRES is unset in CI"
-        );
-        eprintln!("AELLM_TEST_POSTGRES is unset: skipping the PostgreSQL run");
-        return None;
-    };
-    let name = format!("aellm_w_{}_{}", std::process::id(), rand::random::<u32>());
-    let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let (head, query) = base.split_once('?').unwrap_or((&base, ""));
-    let root = head.rsplit_once('/').map_or(head, |(r, _)| r);
-    Some(format!(
-        "{root}/{name}{}",
-        if query.is_empty() {
-            String::new()
-        } else {
-            format!("?{query}")
-        }
-    ))
 }
 
 fn on_both_stores(f: fn(&str)) {

@@ -17,6 +17,8 @@ mod retry;
 pub mod schema;
 mod sqlite;
 mod sqlite_queue;
+#[doc(hidden)]
+pub mod testing;
 mod url;
 
 pub use memory::MemoryStudy;

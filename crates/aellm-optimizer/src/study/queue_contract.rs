@@ -5,35 +5,7 @@ use super::contract::{configs, ok, scenario};
 use super::*;
 use std::time::Duration;
 
-/// A fresh PostgreSQL database from `AELLM_TEST_POSTGRES` (a URL whose user
-/// may create databases), or `None` (said on stderr) when it is unset; in
-/// CI (`CI=true`) an unset variable fails the test instead.
-pub fn postgres_url() -> Option<String> {
-    let Ok(base) = std::env::var("AELLM_TEST_POSTGRES") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "AELLM_TEST_POSTGRES is unset in CI: .ci/run starts a PostgreSQL cluster and sets it"
-        );
-        eprintln!("AELLM_TEST_POSTGRES is unset: skipping the PostgreSQL store's tests");
-        return None;
-    };
-    let name = format!("aellm_t_{}", queue::token().get(..12).unwrap_or("x"));
-    let mut admin = ::postgres::Client::connect(&base, ::postgres::NoTls)
-        .expect("AELLM_TEST_POSTGRES connects");
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("create a test database");
-    let (head, query) = base
-        .split_once('?')
-        .map_or((base.as_str(), ""), |(h, q)| (h, q));
-    let root = head.rsplit_once('/').map_or(head, |(r, _)| r);
-    let q = if query.is_empty() {
-        String::new()
-    } else {
-        format!("?{query}")
-    };
-    Some(format!("{root}/{name}{q}"))
-}
+pub use super::testing::postgres_url;
 
 fn policy(lease_ms: u64, max_attempts: u32) -> LeasePolicy {
     LeasePolicy {
