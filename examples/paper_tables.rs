@@ -5,9 +5,19 @@
 //! ```sh
 //! cargo run --release --example paper_tables             # 3 seeds, budget 24
 //! cargo run --release --example paper_tables -- 1 16     # seeds, budget
+//! cargo run --release --example paper_tables -- paper    # Table 2's shape, paper scenarios
 //! ```
+//! With `paper`, the paper's Table 2 in its shape instead: each model of
+//! `examples/scenarios/paper/` on its hardware, searched with the cost
+//! model, the paper's own figures beside ours (labelled "paper's claim"
+//! and "predicted (cost model)"), and section 5.6's hardware insights checked.
 //! Measurements go through one study per seed (and the harness's own disk
 //! cache), so a configuration two methods both pick is measured once.
+
+#[path = "paper_tables/claims.rs"]
+mod claims;
+#[path = "paper_tables/table2.rs"]
+mod table2;
 
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
 use aellm::optimizer::baselines::{BaselineRuns, compare, run_baselines};
@@ -65,6 +75,12 @@ fn print_table(title: &str, per_seed: &[Vec<BaselineRow>]) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "paper") {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/paper");
+        let seed: u64 = args.get(1).map_or(Ok(0), |s| s.parse())?;
+        table2::run(&dir, seed)?;
+        return table2::insights(&dir, seed);
+    }
     let seeds: u64 = args.first().map_or(Ok(3), |s| s.parse())?;
     let budget: usize = args.get(1).map_or(Ok(24), |s| s.parse())?;
     let evaluator = HarnessEvaluator::new(HarnessOptions::default());

@@ -1,0 +1,48 @@
+//! The paper's Table 2 as the paper states it: display only, printed beside
+//! our predictions and labelled "paper's claim". Never data for code or
+//! tests. Source: docs/sources/paper-claims.md (the paper's Table 2).
+
+/// (model, method, [accuracy %, latency ms, memory GB, energy J, efficiency score]).
+#[rustfmt::skip]
+pub const TABLE_2: &[(&str, &str, [f64; 5])] = &[
+    ("LLaMA-2-1B", "Default", [43.2, 12.5, 2.1, 0.08, 1.00]),
+    ("LLaMA-2-1B", "Best Single-Stage", [42.8, 9.2, 1.8, 0.06, 1.31]),
+    ("LLaMA-2-1B", "Manual Selection", [42.5, 8.5, 1.6, 0.05, 1.45]),
+    ("LLaMA-2-1B", "EfficientLLM Rec.", [42.1, 8.8, 1.7, 0.05, 1.38]),
+    ("LLaMA-2-1B", "AdaptiveEfficientLLM", [43.0, 7.8, 1.4, 0.04, 1.72]),
+    ("Phi-2", "Default", [56.8, 18.3, 4.2, 0.15, 1.00]),
+    ("Phi-2", "Best Single-Stage", [56.2, 14.1, 3.5, 0.11, 1.34]),
+    ("Phi-2", "Manual Selection", [55.9, 13.2, 3.2, 0.10, 1.48]),
+    ("Phi-2", "EfficientLLM Rec.", [55.5, 13.8, 3.4, 0.10, 1.40]),
+    ("Phi-2", "AdaptiveEfficientLLM", [56.5, 11.5, 2.8, 0.08, 1.82]),
+    ("LLaMA-2-7B", "Default", [68.5, 45.2, 13.5, 0.85, 1.00]),
+    ("LLaMA-2-7B", "Best Single-Stage", [67.9, 32.8, 10.2, 0.62, 1.42]),
+    ("LLaMA-2-7B", "Manual Selection", [67.3, 30.5, 9.5, 0.55, 1.58]),
+    ("LLaMA-2-7B", "EfficientLLM Rec.", [67.1, 31.2, 9.8, 0.58, 1.52]),
+    ("LLaMA-2-7B", "AdaptiveEfficientLLM", [68.2, 25.8, 8.1, 0.42, 1.95]),
+    ("Mistral-7B", "Default", [71.2, 42.8, 14.1, 0.88, 1.00]),
+    ("Mistral-7B", "Best Single-Stage", [70.8, 30.5, 10.8, 0.65, 1.38]),
+    ("Mistral-7B", "Manual Selection", [70.2, 28.2, 9.8, 0.58, 1.55]),
+    ("Mistral-7B", "EfficientLLM Rec.", [70.5, 29.1, 10.2, 0.61, 1.48]),
+    ("Mistral-7B", "AdaptiveEfficientLLM", [71.0, 23.5, 7.9, 0.39, 2.02]),
+    ("LLaMA-3-8B", "Default", [72.1, 48.5, 15.2, 0.95, 1.00]),
+    ("LLaMA-3-8B", "Best Single-Stage", [71.5, 35.2, 11.8, 0.72, 1.35]),
+    ("LLaMA-3-8B", "Manual Selection", [71.0, 32.8, 10.5, 0.65, 1.52]),
+    ("LLaMA-3-8B", "EfficientLLM Rec.", [71.2, 33.5, 11.0, 0.68, 1.46]),
+    ("LLaMA-3-8B", "AdaptiveEfficientLLM", [71.8, 27.2, 8.5, 0.45, 1.98]),
+    ("LLaMA-2-70B", "Default", [82.5, 185.2, 138.5, 4.52, 1.00]),
+    ("LLaMA-2-70B", "Best Single-Stage", [81.8, 128.5, 95.2, 3.15, 1.48]),
+    ("LLaMA-2-70B", "Manual Selection", [81.2, 118.5, 88.5, 2.85, 1.62]),
+    ("LLaMA-2-70B", "EfficientLLM Rec.", [81.5, 122.8, 91.2, 2.98, 1.55]),
+    ("LLaMA-2-70B", "AdaptiveEfficientLLM", [82.3, 92.5, 68.2, 2.15, 2.12]),
+    ("Mixtral-8x7B", "Default", [81.8, 165.8, 98.5, 3.85, 1.00]),
+    ("Mixtral-8x7B", "Best Single-Stage", [81.2, 115.2, 72.8, 2.75, 1.42]),
+    ("Mixtral-8x7B", "Manual Selection", [80.8, 108.5, 68.5, 2.52, 1.55]),
+    ("Mixtral-8x7B", "EfficientLLM Rec.", [81.0, 112.5, 70.2, 2.65, 1.48]),
+    ("Mixtral-8x7B", "AdaptiveEfficientLLM", [81.5, 85.2, 52.8, 1.95, 2.05]),
+    ("Qwen-72B", "Default", [83.2, 192.5, 145.2, 4.82, 1.00]),
+    ("Qwen-72B", "Best Single-Stage", [82.5, 132.8, 98.5, 3.28, 1.45]),
+    ("Qwen-72B", "Manual Selection", [82.0, 125.2, 92.8, 3.05, 1.58]),
+    ("Qwen-72B", "EfficientLLM Rec.", [82.2, 128.5, 95.5, 3.12, 1.52]),
+    ("Qwen-72B", "AdaptiveEfficientLLM", [83.0, 98.5, 72.1, 2.28, 2.15]),
+];
