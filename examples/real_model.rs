@@ -1,11 +1,15 @@
 //! A real pretrained model in the harness: SmolLM2-135M-Instruct (or any
 //! Llama-family checkpoint given as the argument) read into the harness's
 //! own transformer, then its perplexity on held-out English, its accuracy on
-//! the project's science questions, and its weight and KV-cache bytes.
+//! the project's science questions, its weight and KV-cache bytes, and the
+//! perplexity and weight bytes of every quantizer applied to its real
+//! weights (calibrated on the train split of the text; the quantizers'
+//! settings are their papers' defaults, not tuned here).
 //!
 //! ```text
 //! scripts/fetch-model.sh smollm2-135m          # once, about 93 MB
 //! cargo run --release --example real_model     # or: -- path/to/model
+//! cargo run --release --example real_model -- --tokens 2048   # a quick look
 //! ```
 //! Each figure says how it was obtained: measured (the model run here),
 //! counted (bytes of the tensors the model holds) or estimated (a formula of
@@ -14,10 +18,13 @@
 use aellm::harness::CausalLm;
 use aellm::harness::metrics::accuracy::score;
 use aellm::harness::model::CachePrecision;
+use aellm::harness::model::Transformer;
 use aellm::harness::pretrained::cache_bytes::kv_bytes_per_token;
 use aellm::harness::pretrained::data::{MC_CHANCE, Split, real_text, science_questions};
-use aellm::harness::pretrained::perplexity::perplexity;
+use aellm::harness::pretrained::perplexity::{Perplexity, perplexity};
+use aellm::harness::pretrained::quantize::{Calibration, Scheme};
 use aellm::harness::pretrained::{Pretrained, load};
+use aellm::harness::quant::QuantSpec;
 use aellm::harness::tasks::TaskFamily;
 use aellm::space::footprint::{Footprint, FootprintOptions, matrix_bytes};
 use aellm::space::{Attention, Configuration, KvCache, WeightPrecision};
@@ -30,15 +37,13 @@ const PPL_TOKENS: usize = 20_480;
 const WINDOW: usize = 512;
 
 fn main() -> Result<()> {
-    let model = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "smollm2-135m".into());
+    let (model, tokens) = args()?;
     let device = aellm::harness::device::best();
     let t0 = Instant::now();
     let p = load(&model, &device)?;
     let m = p.transformer(&device)?;
     println!(
-        "{} ({:?}), read in {:.1} s",
+        "{} ({:?}), read in {:.1} s; running on {device:?}",
         p.name,
         p.format,
         t0.elapsed().as_secs_f64()
@@ -53,8 +58,28 @@ fn main() -> Result<()> {
     );
     weight_bytes(&p, m.weight_bytes());
     kv_bytes(&p, &m)?;
-    quality(&p, &m)?;
+    let base = quality(&p, &m, tokens)?;
+    quantized(&p, &m, &base)?;
     Ok(())
+}
+
+/// The model (first free argument, default `smollm2-135m`) and `--tokens N`
+/// (held-out tokens for perplexity, default 20,480).
+fn args() -> Result<(String, usize)> {
+    let mut model = "smollm2-135m".to_string();
+    let mut tokens = PPL_TOKENS;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        if a == "--tokens" {
+            let v = it.next().unwrap_or_default();
+            tokens = v.parse().map_err(|_| {
+                anyhow::anyhow!("--tokens {v:?}: give a number of tokens, e.g. 20480")
+            })?;
+        } else {
+            model = a;
+        }
+    }
+    Ok((model, tokens))
 }
 
 /// Weight bytes of the checkpoint's own matrices at each precision.
@@ -119,19 +144,17 @@ fn kv_bytes<M: CausalLm>(p: &Pretrained, m: &M) -> Result<()> {
 }
 
 /// Perplexity on held-out text and multiple-choice accuracy (measured).
-fn quality<M: CausalLm>(p: &Pretrained, m: &M) -> Result<()> {
+fn quality(p: &Pretrained, m: &Transformer, tokens: usize) -> Result<Held> {
     let ids = p.tokenizer.encode(&real_text(Split::Test)?)?;
-    let n = ids.len().min(PPL_TOKENS);
+    let n = ids.len().min(tokens);
     let t0 = Instant::now();
     let ppl = perplexity(m, &ids[..n], WINDOW, CachePrecision::Full)?;
+    let seconds = t0.elapsed().as_secs_f64();
     let (lo, hi) = ppl.interval();
     println!(
         "\nperplexity on {} held-out tokens of Persuasion ({} windows of {WINDOW}): {:.2} \
          (±1 s.e. {lo:.2}..{hi:.2}; measured, {:.0} s)",
-        ppl.tokens,
-        ppl.windows,
-        ppl.perplexity,
-        t0.elapsed().as_secs_f64()
+        ppl.tokens, ppl.windows, ppl.perplexity, seconds
     );
     let qs: Vec<_> = science_questions(Split::Test)?
         .iter()
@@ -153,6 +176,85 @@ fn quality<M: CausalLm>(p: &Pretrained, m: &M) -> Result<()> {
         100.0 * se,
         100.0 * MC_CHANCE,
         t0.elapsed().as_secs_f64()
+    );
+    Ok(Held {
+        ids,
+        n,
+        ppl,
+        seconds,
+    })
+}
+
+/// The held-out tokens and the base model's perplexity on the first `n`.
+struct Held {
+    ids: Vec<u32>,
+    n: usize,
+    ppl: Perplexity,
+    /// Seconds the perplexity took.
+    seconds: f64,
+}
+
+/// Every quantizer on the real weights: perplexity on the same held-out
+/// tokens as the base (measured), with the time each step took, and the
+/// weight bytes the quantized model holds (counted).
+fn quantized(p: &Pretrained, m: &Transformer, base: &Held) -> Result<()> {
+    let cal = Calibration::default();
+    let train = p.tokenizer.encode(&real_text(Split::Train)?)?;
+    let t0 = Instant::now();
+    let rec = cal.record(m, &train)?;
+    println!(
+        "\nquantized, calibrated on {} windows of {} tokens ({} tokens) of the train split, \
+         recorded in {:.0} s (measured; wall-clock on this machine, load average {})",
+        cal.sequences,
+        cal.seq_len,
+        cal.tokens(),
+        t0.elapsed().as_secs_f64(),
+        aellm::harness::device::load_average()
+    );
+    let fp16 = {
+        let mut q = m.clone();
+        Scheme::Quant(QuantSpec::new(WeightPrecision::Fp16, None)).apply(&mut q, &rec)?;
+        q.weight_bytes() as f64
+    };
+    println!(
+        "  {:<18} {:>10} {:>8} {:>12} {:>10} {:>12} {:>8}",
+        "weights", "perplexity", "vs base", "quantize s", "measure s", "MB (counted)", "vs FP16"
+    );
+    let row = |label: &str, ppl: f64, tq: f64, tm: f64, bytes: f64| {
+        println!(
+            "  {label:<18} {ppl:>10.2} {:>+7.2}% {tq:>12.1} {tm:>10.0} {:>12.1} {:>7.1}%",
+            100.0 * (ppl / base.ppl.perplexity - 1.0),
+            bytes / 1e6,
+            100.0 * bytes / fp16
+        )
+    };
+    row(
+        "base (f32)",
+        base.ppl.perplexity,
+        0.0,
+        base.seconds,
+        m.weight_bytes() as f64,
+    );
+    for scheme in Scheme::compared() {
+        let mut q = m.clone();
+        let t0 = Instant::now();
+        scheme.apply(&mut q, &rec)?;
+        let tq = t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        let ppl = perplexity(&q, &base.ids[..base.n], WINDOW, CachePrecision::Full)?;
+        row(
+            &scheme.label(),
+            ppl.perplexity,
+            tq,
+            t0.elapsed().as_secs_f64(),
+            q.weight_bytes() as f64,
+        );
+    }
+    println!(
+        "  perplexity measured on the {} held-out tokens above; FP16 (the 100% of the last column) \
+         holds {:.1} MB (counted). Held bytes include the f16 embedding table and the norms.",
+        base.ppl.tokens,
+        fp16 / 1e6
     );
     Ok(())
 }

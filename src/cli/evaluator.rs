@@ -39,7 +39,7 @@ pub fn choose(
     let harness = HarnessEvaluator::new(HarnessOptions::default());
     let here = this_machine(harness.options().watts_per_core).name;
     let on_this_machine = scenario.hardware.name == here;
-    let harness_can = harness.recipe_for(&scenario.model);
+    let harness_can = harness.can_measure(&scenario.model);
     let use_harness = match name {
         "harness" => true,
         "costmodel" => false,

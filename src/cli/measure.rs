@@ -1,9 +1,9 @@
 //! `aellm measure`: one configuration through the harness.
 
-use super::evaluator;
+use super::{checkpoint, evaluator};
 use crate::exit::BadInput;
 use aellm::harness::HarnessEvaluator;
-use aellm::space::{Configuration, Evaluation, Scenario};
+use aellm::space::{Configuration, Evaluation};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -14,6 +14,10 @@ pub struct MeasureArgs {
     /// Scenario file; default: the harness's small model on this machine.
     #[arg(long)]
     scenario: Option<PathBuf>,
+    /// A real checkpoint as the scenario's model (a GGUF file, a Hugging
+    /// Face folder, `smollm2-135m`, or `org/name` in the Hugging Face cache).
+    #[arg(long)]
+    model: Option<String>,
 }
 
 pub fn run(a: MeasureArgs) -> anyhow::Result<()> {
@@ -25,10 +29,13 @@ pub fn run(a: MeasureArgs) -> anyhow::Result<()> {
             a.config.display()
         ))
     })?;
-    let scenario = match &a.scenario {
-        Some(p) => Scenario::from_path(p)?,
+    let mut scenario = match &a.scenario {
+        Some(p) => checkpoint::scenario_file(p)?.0,
         None => HarnessEvaluator::default_scenario(),
     };
+    if let Some(m) = &a.model {
+        scenario.model = checkpoint::from_flag(m)?;
+    }
     let harness = evaluator::build(evaluator::DEFAULT)?;
     let e = Evaluation::run(&harness, c, &scenario);
     println!("{}", serde_json::to_string_pretty(&e)?);

@@ -1,6 +1,7 @@
 //! Subcommands of the `aellm` command.
 
 mod calibrate;
+mod checkpoint;
 mod evaluator;
 mod fleet;
 mod measure;

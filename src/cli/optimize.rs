@@ -1,11 +1,12 @@
 //! `aellm optimize`: the whole AE-LLM method, with a report directory.
 
 use super::progress::Bars;
-use super::{evaluator, fleet, parse, summary};
+use super::{checkpoint, evaluator, fleet, parse, summary};
 use aellm::harness::HarnessEvaluator;
+use aellm::harness::evaluator::space_for;
 use aellm::optimizer::baselines::compare;
 use aellm::optimizer::{AeLlmParams, AeLlmResult, write_report};
-use aellm::space::{Preferences, Provenance, Scenario, ScenarioFile, Space};
+use aellm::space::{Preferences, Provenance, Scenario, Space};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -18,6 +19,11 @@ pub struct OptimizeArgs {
     /// default task, and this machine as the hardware.
     #[arg(long)]
     scenario: Option<PathBuf>,
+    /// A real checkpoint as the scenario's model (a GGUF file, a Hugging
+    /// Face folder, `smollm2-135m`, or `org/name` in the Hugging Face
+    /// cache); its shape is read from the file.
+    #[arg(long)]
+    model: Option<String>,
     /// Report directory.
     #[arg(long, default_value = "aellm-out")]
     out: PathBuf,
@@ -91,11 +97,10 @@ pub struct OptimizeArgs {
 
 /// The scenario, its budget from the file (if any) and the space to search.
 fn load_scenario(a: &OptimizeArgs) -> anyhow::Result<(Scenario, Option<usize>, Space)> {
-    let (mut scenario, file_budget, space) = match &a.scenario {
+    let (mut scenario, file_budget, mut space) = match &a.scenario {
         Some(path) => {
-            let f = ScenarioFile::from_path(path)?;
-            let b = f.budget.map(|b| b as usize);
-            (f.resolve()?, b, Space::paper())
+            let (s, b) = checkpoint::scenario_file(path)?;
+            (s, b, Space::paper())
         }
         None => (
             HarnessEvaluator::default_scenario(),
@@ -103,6 +108,13 @@ fn load_scenario(a: &OptimizeArgs) -> anyhow::Result<(Scenario, Option<usize>, S
             HarnessEvaluator::space(),
         ),
     };
+    if let Some(m) = &a.model {
+        scenario.model = checkpoint::from_flag(m)?;
+    }
+    if scenario.model.checkpoint.is_some() {
+        // The paper's space adapted to the checkpoint's heads and width.
+        space = space_for(&scenario.model);
+    }
     if let Some(w) = a.weights {
         scenario.preferences = w;
     }

@@ -11,3 +11,13 @@ pub fn best() -> Device {
     }
     Device::Cpu
 }
+
+/// The machine's 1-minute load average as the kernel prints it, or "?"
+/// where there is none: printed beside wall-clock timings so a reader can
+/// tell a quiet machine's figures from a busy one's.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}

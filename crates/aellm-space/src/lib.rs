@@ -49,8 +49,8 @@ pub use evaluator::{Evaluation, Evaluator};
 pub use failure::{EvalError, FailureClass};
 pub use objectives::{Figure, Measurement, Objectives, Provenance};
 pub use scenario::{
-    Constraints, HardwareSpec, ModelSpec, Preferences, Scenario, ScenarioFile, TaskKind,
-    TaskMetric, TaskSpec, Throughput,
+    Constraints, HardwareSpec, ModelEntry, ModelSpec, Preferences, PresetOr, Scenario,
+    ScenarioFile, TaskKind, TaskMetric, TaskSpec, Throughput,
 };
 pub use space::{Dimension, Genome, Space};
 pub use time_limit::{MAX_EVAL_TIMEOUT, TimeLimited, check_eval_timeout};

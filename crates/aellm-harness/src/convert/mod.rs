@@ -8,9 +8,11 @@
 
 mod kv_layout;
 mod lowrank;
+mod repeat;
 
 pub use kv_layout::kv_layout;
 pub use lowrank::{factorise, symmetric_eigen};
+pub use repeat::{repeat_heads, to_mha};
 
 use crate::checkpoint::Weights;
 use crate::checkpoint::names::{AttnProj, FfnProj, TensorName};

@@ -5,14 +5,19 @@ mod footprint;
 mod machine;
 mod options;
 mod pipeline;
+mod real;
+mod real_base;
+mod real_options;
 mod served;
 mod store;
+mod tuned_store;
 
 pub use footprint::{footprint, footprint_options};
 pub use machine::{
     TINY_MODEL, cores, default_task, model_spec, space_for, this_machine, tiny_model,
 };
 pub use options::{HarnessOptions, default_cache_dir};
+pub use real_options::RealOptions;
 pub use store::MeasurementStore;
 
 use crate::base::{self, BaseRecipe};
@@ -52,6 +57,7 @@ pub struct HarnessEvaluator {
     options: HarnessOptions,
     device: Device,
     bases: Mutex<HashMap<String, Arc<Weights>>>,
+    real: Mutex<HashMap<String, Arc<real_base::RealBase>>>,
     running: Mutex<()>,
 }
 
@@ -62,6 +68,7 @@ impl HarnessEvaluator {
             options,
             device: crate::device::best(),
             bases: Mutex::new(HashMap::new()),
+            real: Mutex::new(HashMap::new()),
             running: Mutex::new(()),
         }
     }
@@ -93,6 +100,18 @@ impl HarnessEvaluator {
     /// The paper's space adapted to the default small model.
     pub fn space() -> Space {
         space_for(&tiny_model())
+    }
+
+    /// Whether this evaluator can measure `m`: a real checkpoint when its
+    /// dense f32 weights fit in the memory available now (the error names
+    /// the model, its size and the memory), otherwise a model it can build
+    /// and pre-train itself ([`HarnessEvaluator::recipe_for`]).
+    pub fn can_measure(&self, m: &ModelSpec) -> Result<(), HarnessError> {
+        match &m.checkpoint {
+            Some(_) => crate::pretrained::memory::ensure_fits_here(&m.name, m.parameters)
+                .map_err(|e| HarnessError::Unsupported(e.to_string())),
+            None => self.recipe_for(m).map(|_| ()),
+        }
     }
 
     /// The base recipe for a scenario's model: the evaluator's own when the

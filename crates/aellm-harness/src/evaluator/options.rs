@@ -1,5 +1,6 @@
 //! What the harness evaluator does, and how much of it.
 
+use super::real_options::RealOptions;
 use crate::base::BaseRecipe;
 use crate::convert::MoeConversion;
 use crate::finetune::FinetuneOptions;
@@ -37,8 +38,11 @@ pub struct HarnessOptions {
     /// Stated power of one busy CPU core (W), for the energy estimate where
     /// no energy counter exists.
     pub watts_per_core: f64,
-    /// Largest scenario model (parameters) the harness will build.
+    /// Largest scenario model (parameters) the harness will build and
+    /// pre-train itself (a real checkpoint is bounded by memory instead).
     pub max_parameters: u64,
+    /// How much one evaluation of a real checkpoint does.
+    pub real: RealOptions,
 }
 
 /// The default cache directory: `$AELLM_CACHE`, else `~/.cache/aellm`, else `./.aellm-cache`.
@@ -70,6 +74,7 @@ impl Default for HarnessOptions {
             latency: LatencyOptions::default(),
             watts_per_core: 10.0,
             max_parameters: 50_000_000,
+            real: RealOptions::default(),
         }
     }
 }

@@ -12,8 +12,8 @@ use crate::checkpoint::Weights;
 use crate::convert;
 use crate::error::{HarnessError, Result};
 use crate::finetune::finetune;
-use crate::metrics::{self, EnergyMeter, accuracy};
-use crate::model::{ModelConfig, Transformer};
+use crate::metrics::{self, EnergyMeter, LatencyOptions, accuracy};
+use crate::model::{AttentionConfig, ModelConfig, Transformer};
 use crate::quant::{self, QuantSpec};
 use crate::tasks::{Task, TaskFamily, Tokenizer, batch};
 use aellm_space::{Attention, Configuration, Figure, Measurement, Moe, Scenario};
@@ -34,6 +34,13 @@ pub(crate) fn convert_architecture(
         Attention::Mqa => convert::to_gqa(base, w, 1)?,
         Attention::Gqa { kv_groups } => convert::to_gqa(base, w, kv_groups as usize)?,
         Attention::Mla { latent_dim } => {
+            // MLA starts from MHA: a GQA checkpoint repeats its key/value heads first.
+            let (base, w) = &match base.attention {
+                AttentionConfig::Standard { kv_heads } if kv_heads < base.heads => {
+                    convert::to_mha(base, w)?
+                }
+                _ => (*base, w.clone()),
+            };
             let d = base.head_dim();
             if d < 4 {
                 return Err(HarnessError::Unsupported(format!(
@@ -59,6 +66,9 @@ pub(crate) fn convert_architecture(
 
 impl HarnessEvaluator {
     pub(crate) fn run(&self, c: &Configuration, s: &Scenario) -> Result<Measurement> {
+        if let Some(checkpoint) = &s.model.checkpoint {
+            return self.run_real(c, s, checkpoint);
+        }
         let start = Instant::now();
         let o = &self.options;
         let mut extra: BTreeMap<String, Figure> = BTreeMap::new();
@@ -81,13 +91,28 @@ impl HarnessEvaluator {
             &task.test[..n],
             served.cache,
         )?;
+        let accuracy = figures::accuracy(acc, n, family);
+        self.finish(&served, c, s, accuracy, extra, o.latency, start)
+    }
 
-        // Latency, energy, peak memory.
+    /// Latency, energy and peak memory of the served model, its structure
+    /// figures, and the measurement with `accuracy`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn finish(
+        &self,
+        served: &Served,
+        c: &Configuration,
+        s: &Scenario,
+        accuracy: Figure,
+        mut extra: BTreeMap<String, Figure>,
+        latency: LatencyOptions,
+        start: Instant,
+    ) -> Result<Measurement> {
+        let o = &self.options;
         served.model.reset_routing_counters();
         let meter = EnergyMeter::detect(o.watts_per_core);
         let (p, out) = (s.task.prompt_tokens as usize, s.task.output_tokens as usize);
-        let lat =
-            metrics::latency::measure(&served.model, p, out, served.cache, o.latency, &meter)?;
+        let lat = metrics::latency::measure(&served.model, p, out, served.cache, latency, &meter)?;
         let counts = footprint(o, &s.model, c)?;
         let base_counts = footprint(
             o,
@@ -97,15 +122,15 @@ impl HarnessEvaluator {
                 ..*c
             },
         )?;
-        figures::structure(&mut extra, &served, &lat, &counts, &base_counts, (p, out));
+        figures::structure(&mut extra, served, &lat, &counts, &base_counts, (p, out));
         extra.insert(
             "evaluation_seconds".into(),
             Figure::measured(start.elapsed().as_secs_f64()),
         );
         let m = Measurement {
-            accuracy: figures::accuracy(acc, n, family),
-            latency_ms: figures::latency(&lat, o.latency, p, out),
-            memory_gb: figures::memory(&served, &lat, p, self.device.is_cpu()),
+            accuracy,
+            latency_ms: figures::latency(&lat, latency, p, out),
+            memory_gb: figures::memory(served, &lat, p, self.device.is_cpu()),
             energy_j: figures::energy(&lat, &meter),
             extra,
             evaluator: aellm_space::Evaluator::name(self),

@@ -20,13 +20,15 @@ pub use cost::FinetuneCost;
 pub use frozen::{Frozen, FrozenMatMul, frozen_matmul};
 pub use lowrank::{Adapted, AdapterKind, row_norms};
 pub use options::{AdapterRates, AdapterTargets, FinetuneOptions};
-pub use train::{TrainRecipe, TrainReport, masked_loss, train, train_mixture, train_vars};
+pub use train::{
+    TrainRecipe, TrainReport, masked_loss, train, train_mixture, train_vars, train_vars_with,
+};
 
 use crate::checkpoint;
 use crate::checkpoint::Weights;
 use crate::error::Result;
 use crate::model::{ModelConfig, Transformer};
-use crate::tasks::Example;
+use crate::tasks::{Example, Tokenizer, Vocabulary};
 use aellm_space::{FineTuneMethod, FineTuning};
 use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
@@ -83,6 +85,21 @@ pub fn finetune(
     o: &FinetuneOptions,
     device: &Device,
 ) -> Result<(Weights, FinetuneReport)> {
+    finetune_with(&Tokenizer, ft, cfg, w, &[data], o, device)
+}
+
+/// [`finetune`] on a mixture of sources (step `i` draws its batch from
+/// source `i % sources.len()`) read by `tok`, e.g. a real checkpoint's
+/// tokenizer on real text and questions.
+pub fn finetune_with<V: Vocabulary>(
+    tok: &V,
+    ft: &FineTuning,
+    cfg: ModelConfig,
+    w: &Weights,
+    sources: &[&[Example]],
+    o: &FinetuneOptions,
+    device: &Device,
+) -> Result<(Weights, FinetuneReport)> {
     let recipe = TrainRecipe {
         lr: o.lr(ft.method),
         ..o.recipe
@@ -92,7 +109,7 @@ pub fn finetune(
             let (vm, model) = checkpoint::trainable(cfg, w, device)?;
             let vars = vm.all_vars();
             let probe = cost::Probe::start(&model, &vars, device);
-            let train = train_vars(vars, &model, &[data], &recipe)?;
+            let train = train_vars_with(tok, vars, &model, sources, &recipe)?;
             let cost = probe.finish(&train);
             (checkpoint::weights_of(&vm)?, Vec::new(), train, cost)
         }
@@ -101,7 +118,7 @@ pub fn finetune(
             let mut model = Transformer::load(vb, &cfg)?;
             let (vars, adapted) = attach(&mut model, ft, o.targets, o.adapter_seed)?;
             let probe = cost::Probe::start(&model, &vars, device);
-            let train = train_vars(vars, &model, &[data], &recipe)?;
+            let train = train_vars_with(tok, vars, &model, sources, &recipe)?;
             let cost = probe.finish(&train);
             (merge(&mut model, w, device)?, adapted, train, cost)
         }

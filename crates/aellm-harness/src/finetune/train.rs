@@ -2,7 +2,7 @@
 
 use crate::error::{HarnessError, Result};
 use crate::model::Transformer;
-use crate::tasks::{Example, batch};
+use crate::tasks::{Example, Tokenizer, Vocabulary, batch_with};
 use candle_core::Var;
 use candle_core::{D, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
@@ -95,6 +95,18 @@ pub fn train_vars(
     sources: &[&[Example]],
     recipe: &TrainRecipe,
 ) -> Result<TrainReport> {
+    train_vars_with(&Tokenizer, vars, model, sources, recipe)
+}
+
+/// [`train_vars`] with the examples read by `tok` (a real checkpoint's
+/// tokenizer, say).
+pub fn train_vars_with<V: Vocabulary>(
+    tok: &V,
+    vars: Vec<Var>,
+    model: &Transformer,
+    sources: &[&[Example]],
+    recipe: &TrainRecipe,
+) -> Result<TrainReport> {
     if sources.is_empty() || sources.iter().any(|d| d.is_empty()) || recipe.batch == 0 {
         return Err(HarnessError::Invalid(
             "training needs examples in every source and a batch of at least 1".into(),
@@ -115,7 +127,7 @@ pub fn train_vars(
     for step in 0..recipe.steps {
         opt.set_learning_rate(recipe.lr_at(step));
         let picked = sampler.next_batch(step % sources.len(), recipe.batch);
-        let b = batch(&picked, &device)?;
+        let b = batch_with(tok, &picked, &device)?;
         let out = model.forward(&b.input, None, None)?;
         let task = masked_loss(&out.logits, &b.target, &b.mask)?;
         let l = task.to_scalar::<f32>()? as f64;

@@ -93,8 +93,12 @@ impl Pretrained {
         self.weights.values().map(|t| t.elem_count() as u64).sum()
     }
 
-    /// The space's description of this checkpoint, from its own figures.
+    /// The space's description of this checkpoint, from its own figures,
+    /// naming the file it came from (so an evaluator can read it).
     pub fn model_spec(&self) -> ModelSpec {
-        self.arch.model_spec(&self.name, self.parameters())
+        ModelSpec {
+            checkpoint: Some(self.source.display().to_string()),
+            ..self.arch.model_spec(&self.name, self.parameters())
+        }
     }
 }

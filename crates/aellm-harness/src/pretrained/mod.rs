@@ -10,6 +10,8 @@
 //! - [`resolve()`]/[`load`]: a path, a fetched model (`smollm2-135m`, see
 //!   `scripts/fetch-model.sh`) or a Hugging Face cache entry; nothing downloads.
 //! - [`memory`]: does it fit in this machine's memory?
+//! - [`quantize`]: every quantizer on the real weights, calibrated on the
+//!   train split of the real text.
 //!
 //! ```no_run
 //! use aellm_harness::pretrained::load;
@@ -31,6 +33,7 @@ pub mod memory;
 pub mod names;
 pub mod perplexity;
 mod progress;
+pub mod quantize;
 mod resolve;
 mod tokenizer;
 

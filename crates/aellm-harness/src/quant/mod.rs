@@ -38,7 +38,7 @@ mod rtn;
 mod smoothquant;
 
 pub use aellm_space::{QuantMethod, WeightPrecision};
-pub use apply::quantize_model;
+pub use apply::{quantize_model, quantize_model_nf4};
 pub use error::QuantError;
 pub use linear::QuantizedLinear;
 

@@ -33,10 +33,49 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for PresetOr<T> {
     }
 }
 
+/// A scenario file's model: a preset's name, a real checkpoint on disk
+/// (`model = { path = "…" }`), or the figures themselves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ModelEntry {
+    /// A preset's name, e.g. `"llama-2-7b"`.
+    Preset(String),
+    /// A checkpoint the harness reads: a path (relative to the scenario
+    /// file's folder, or absolute) or a name it resolves (`smollm2-135m`).
+    Checkpoint {
+        /// The path or name.
+        path: String,
+    },
+    /// The figures themselves.
+    Spec(ModelSpec),
+}
+
+impl<'de> Deserialize<'de> for ModelEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        if let Some(map) = v.as_object()
+            && map.len() == 1
+            && let Some(path) = map.get("path")
+        {
+            let path = path
+                .as_str()
+                .ok_or_else(|| D::Error::custom("at `path`: a checkpoint path must be a string"))?;
+            return Ok(ModelEntry::Checkpoint { path: path.into() });
+        }
+        Ok(
+            match PresetOr::<ModelSpec>::deserialize(v).map_err(D::Error::custom)? {
+                PresetOr::Preset(n) => ModelEntry::Preset(n),
+                PresetOr::Spec(m) => ModelEntry::Spec(m),
+            },
+        )
+    }
+}
+
 /// What a scenario file holds.
 ///
 /// ```toml
-/// model = "llama-3-8b"            # a preset name, or a table of ModelSpec fields
+/// model = "llama-3-8b"            # a preset name, a table of ModelSpec fields,
+///                                 # or a real checkpoint: { path = "model.gguf" }
 /// task = "gsm8k"
 /// hardware = "h100-sxm"
 /// budget = 120                    # optional: real evaluations the optimizer may spend
@@ -54,7 +93,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for PresetOr<T> {
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// The model.
-    pub model: PresetOr<ModelSpec>,
+    pub model: ModelEntry,
     /// The task.
     pub task: PresetOr<TaskSpec>,
     /// The hardware.
@@ -110,11 +149,32 @@ impl ScenarioFile {
         })
     }
 
-    /// Looks presets up and checks the whole scenario.
+    /// Looks presets up and checks the whole scenario. A checkpoint model
+    /// needs a reader of checkpoints: see [`ScenarioFile::resolve_with`].
     pub fn resolve(self) -> Result<Scenario, SpaceError> {
+        self.resolve_with(|path| {
+            Err(SpaceError::InvalidField {
+                what: "scenario file".into(),
+                field: "model.path".into(),
+                why: format!(
+                    "names the checkpoint `{path}`, which only a checkpoint reader can describe: \
+                     use `aellm optimize --scenario` or `aellm measure --scenario` (the harness \
+                     reads it), or spell the model's figures out"
+                ),
+            })
+        })
+    }
+
+    /// As [`ScenarioFile::resolve`], with `checkpoint` turning a checkpoint
+    /// model's path into its [`ModelSpec`] (the harness reads the file).
+    pub fn resolve_with(
+        self,
+        checkpoint: impl FnOnce(&str) -> Result<ModelSpec, SpaceError>,
+    ) -> Result<Scenario, SpaceError> {
         let model = match self.model {
-            PresetOr::Preset(n) => presets::model(&n)?,
-            PresetOr::Spec(m) => m,
+            ModelEntry::Preset(n) => presets::model(&n)?,
+            ModelEntry::Checkpoint { path } => checkpoint(&path)?,
+            ModelEntry::Spec(m) => m,
         };
         let task = match self.task {
             PresetOr::Preset(n) => presets::task(&n)?,
@@ -181,6 +241,37 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("kind") && e.contains("understanding"), "{e}");
+    }
+
+    #[test]
+    fn a_checkpoint_model_is_described_by_the_given_reader() {
+        let text = "model = { path = \"m.gguf\" }\ntask = \"mmlu\"\nhardware = \"a100-80gb\"\n";
+        let f = ScenarioFile::from_toml_str(text).unwrap();
+        assert_eq!(
+            f.model,
+            ModelEntry::Checkpoint {
+                path: "m.gguf".into()
+            }
+        );
+        let e = f.clone().resolve().unwrap_err().to_string();
+        assert!(e.contains("m.gguf") && e.contains("aellm optimize"), "{e}");
+        let spec = presets::model("llama-2-7b").unwrap();
+        let s = f
+            .resolve_with(|p| {
+                Ok(ModelSpec {
+                    checkpoint: Some(p.into()),
+                    ..spec.clone()
+                })
+            })
+            .unwrap();
+        assert_eq!(s.model.checkpoint.as_deref(), Some("m.gguf"));
+        // A table with other fields is still a spelled-out model.
+        let e = ScenarioFile::from_toml_str(
+            "model = { path = \"m\", layers = 2 }\ntask = \"mmlu\"\nhardware = \"a100-80gb\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("model"), "{e}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod hardware;
 mod model;
 mod task;
 
-pub use file::ScenarioFile;
+pub use file::{ModelEntry, PresetOr, ScenarioFile};
 pub use hardware::{HardwareSpec, Throughput};
 pub use model::ModelSpec;
 pub use task::{TaskKind, TaskMetric, TaskSpec};

@@ -36,6 +36,11 @@ pub struct ModelSpec {
     /// Longest context the checkpoint was trained for, in tokens.
     #[serde(default = "default_context")]
     pub max_context: u32,
+    /// Where the model's weights are, when it is a real checkpoint the
+    /// harness can load (a path, or a name the harness resolves such as
+    /// `smollm2-135m`); `None` for a model known by its figures only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 fn one() -> u32 {
@@ -196,6 +201,7 @@ impl ModelSpec {
             experts,
             experts_per_token,
             max_context,
+            checkpoint: None,
         };
         m.check()?;
         Ok(m)
