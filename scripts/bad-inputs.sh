@@ -60,6 +60,20 @@ max_memory_gb = inf"
 scenario zero-power.toml "$base
 [constraints]
 max_power_w = 0.0"
+scenario zero-timeout.toml "eval_timeout_s = 0
+$base"
+scenario nan-timeout.toml "eval_timeout_s = nan
+$base"
+scenario long-timeout.toml "eval_timeout_s = 1e9
+$base"
+scenario text-timeout.toml "eval_timeout_s = \"soon\"
+$base"
+scenario zero-attempts.toml "max_attempts = 0
+$base"
+scenario many-attempts.toml "max_attempts = 50
+$base"
+scenario negative-attempts.toml "max_attempts = -2
+$base"
 scenario zero-budget.toml "budget = 0
 $base"
 scenario negative-budget.toml "budget = -3
@@ -146,6 +160,14 @@ check "infinite memory limit"           2 "max_memory_gb"       -- optimize $(S 
 check "zero power limit"                2 "max_power_w"         -- optimize $(S zero-power.toml)
 check "budget 0 in the file"            2 "budget"              -- optimize $(S zero-budget.toml)
 check "negative budget in the file"     2 "budget"              -- optimize $(S negative-budget.toml)
+check "eval_timeout_s 0 in the file"    2 "eval_timeout_s\` is 0"    -- optimize $(S zero-timeout.toml)
+check "eval_timeout_s NaN in the file"  2 "eval_timeout_s\` is NaN"    -- optimize $(S nan-timeout.toml)
+check "eval_timeout_s over a week"      2 "at most 604800"    -- optimize $(S long-timeout.toml)
+check "eval_timeout_s as text"          2 "expected f64"    -- optimize $(S text-timeout.toml)
+check "max_attempts 0 in the file"      2 "max_attempts\` = 0"    -- optimize $(S zero-attempts.toml)
+check "max_attempts 50 in the file"     2 "max_attempts\` = 50"    -- optimize $(S many-attempts.toml)
+check "max_attempts negative in the file" 2 "expected u32"    -- optimize $(S negative-attempts.toml)
+check "--max-attempts overrides the file" 2 "max_attempts\` = 0"    -- $(o) $(S many-attempts.toml) --max-attempts 0
 check "NaN preference weight"           2 "preferences"         -- optimize $(S nan-weight.toml)
 check "all preference weights zero"     2 "preferences"         -- optimize $(S zero-weights.toml)
 check "preference weight is a string"   2 "preferences.energy"  -- optimize $(S string-weight.toml)

@@ -156,6 +156,8 @@ const SCENARIO_TOML: &str = r#"model = "llama-2-7b"
 task = "mmlu"
 hardware = "a100-80gb"
 budget = 40
+eval_timeout_s = 600
+max_attempts = 3
 
 [preferences]
 accuracy = 0.4

@@ -9,6 +9,7 @@ use aellm::optimizer::{AeLlm, AeLlmParams};
 use aellm::space::Evaluator;
 use anyhow::Context;
 use std::process::{Child, Command};
+use std::time::Duration;
 
 /// The optimizer, handing evaluations to workers when `workers` is given.
 pub fn optimizer(
@@ -30,23 +31,47 @@ pub fn optimizer(
     Ok(ae.through_workers(kind))
 }
 
+/// What `aellm optimize` tells the local workers it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerFlags {
+    /// Let them measure side by side.
+    pub allow_shared_host: bool,
+    /// The per-evaluation time limit.
+    pub eval_timeout: Option<Duration>,
+    /// Attempts per configuration whose failure may pass.
+    pub max_attempts: usize,
+}
+
+/// `exe worker` on the study `url` with `flags`.
+fn worker_command(exe: &std::path::Path, url: &str, flags: &WorkerFlags) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.args(["worker", "--study", url]);
+    cmd.args(["--max-attempts", &flags.max_attempts.to_string()]);
+    if let Some(t) = flags.eval_timeout {
+        // Plain seconds: what `--eval-timeout` reads back exactly.
+        cmd.args(["--eval-timeout", &t.as_secs_f64().to_string()]);
+    }
+    if flags.allow_shared_host {
+        cmd.arg("--allow-shared-host");
+    }
+    cmd
+}
+
 /// Worker processes started here; killed if the optimizer stops early.
 pub struct LocalWorkers {
     children: Vec<Child>,
 }
 
 impl LocalWorkers {
-    /// Starts `n` `aellm worker` processes on the study `url`.
-    pub fn start(url: &str, n: usize, allow_shared_host: bool) -> anyhow::Result<Self> {
+    /// Starts `n` `aellm worker` processes on the study `url`, measuring as
+    /// `flags` say (the optimizer's own options: through workers, the time
+    /// limit and retries are theirs to apply).
+    pub fn start(url: &str, n: usize, flags: &WorkerFlags) -> anyhow::Result<Self> {
         let exe =
             std::env::current_exe().context("finding the aellm executable to start workers")?;
         let mut children = Vec::with_capacity(n);
         for _ in 0..n {
-            let mut cmd = Command::new(&exe);
-            cmd.args(["worker", "--study", url]);
-            if allow_shared_host {
-                cmd.arg("--allow-shared-host");
-            }
+            let mut cmd = worker_command(&exe, url, flags);
             children.push(cmd.spawn().context("starting a local worker")?);
         }
         Ok(LocalWorkers { children })
@@ -72,5 +97,39 @@ impl Drop for LocalWorkers {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_workers_get_the_optimizer_s_time_limit_and_retries() {
+        let flags = WorkerFlags {
+            allow_shared_host: true,
+            eval_timeout: Some(Duration::from_millis(1500)),
+            max_attempts: 5,
+        };
+        let cmd = worker_command(std::path::Path::new("aellm"), "s.sqlite", &flags);
+        let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(
+            args,
+            [
+                "worker",
+                "--study",
+                "s.sqlite",
+                "--max-attempts",
+                "5",
+                "--eval-timeout",
+                "1.5",
+                "--allow-shared-host"
+            ]
+        );
+        // What the worker's own parser makes of it.
+        assert_eq!(
+            super::super::parse::eval_timeout(&args[6]).unwrap(),
+            Duration::from_millis(1500)
+        );
     }
 }

@@ -5,8 +5,9 @@ use super::{checkpoint, evaluator, fleet, parse, summary};
 use aellm::harness::HarnessEvaluator;
 use aellm::harness::evaluator::space_for;
 use aellm::optimizer::baselines::compare;
+use aellm::optimizer::runner::DEFAULT_MAX_ATTEMPTS;
 use aellm::optimizer::{AeLlmParams, AeLlmResult, write_report};
-use aellm::space::{Preferences, Provenance, Scenario, Space};
+use aellm::space::{Preferences, Provenance, Scenario, ScenarioFile, Space};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -57,16 +58,18 @@ pub struct OptimizeArgs {
     max_time: Option<Duration>,
     /// Give up on one evaluation after this long (`90s`, `10m`, `1h`, or
     /// seconds; above 0, at most a week): it is recorded as a timeout and
-    /// the search goes on. Default: no limit.
+    /// the search goes on. Default: the scenario file's `eval_timeout_s`,
+    /// else no limit.
     #[arg(long, value_parser = parse::eval_timeout)]
     eval_timeout: Option<Duration>,
     /// Attempts per configuration whose failure may pass (out of memory,
     /// timeout, crash): such a failure is measured again when the
     /// configuration comes up again or the study is resumed, up to this
     /// many attempts in all (1 to 20; 1 never retries). Invalid and
-    /// unsupported configurations are never retried.
-    #[arg(long, default_value_t = aellm::optimizer::runner::DEFAULT_MAX_ATTEMPTS)]
-    max_attempts: usize,
+    /// unsupported configurations are never retried. Default: the scenario
+    /// file's `max_attempts`, else 3.
+    #[arg(long)]
+    max_attempts: Option<usize>,
     /// Skip the baselines (default, best single-stage, random search).
     #[arg(long)]
     no_baselines: bool,
@@ -121,15 +124,30 @@ fn load_scenario(a: &OptimizeArgs) -> anyhow::Result<(Scenario, Option<usize>, S
     Ok((scenario, file_budget, space))
 }
 
+/// The per-evaluation time limit and the attempts per configuration: the
+/// flags, else the scenario file's `eval_timeout_s` and `max_attempts`, else
+/// no limit and [`DEFAULT_MAX_ATTEMPTS`].
+fn run_limits(a: &OptimizeArgs) -> anyhow::Result<(Option<Duration>, usize)> {
+    let (timeout, attempts) = match &a.scenario {
+        Some(path) => {
+            let f = ScenarioFile::from_path(path)?;
+            (f.eval_timeout()?, f.max_attempts.map(|n| n as usize))
+        }
+        None => (None, None),
+    };
+    let attempts = a.max_attempts.or(attempts).unwrap_or(DEFAULT_MAX_ATTEMPTS);
+    Ok((a.eval_timeout.or(timeout), attempts))
+}
+
 /// The method's settings from the arguments.
-fn params(a: &OptimizeArgs, budget: usize) -> AeLlmParams {
+fn params(a: &OptimizeArgs, budget: usize, max_attempts: usize) -> AeLlmParams {
     let mut params = AeLlmParams {
         budget,
         seed: a.seed,
         max_time: a.max_time,
         refine_rounds: a.rounds,
         use_surrogates: !a.no_surrogates,
-        max_attempts: a.max_attempts,
+        max_attempts,
         ..Default::default()
     };
     params.search.constraint_aware_init = !a.no_constraint_init;
@@ -141,10 +159,11 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     let (scenario, file_budget, space) = load_scenario(&a)?;
     let (evaluator, produced_by) =
         evaluator::choose(&a.evaluator, &scenario, a.calibration.as_deref())?;
-    let evaluator = evaluator::time_limited(evaluator, a.eval_timeout)?;
+    let (eval_timeout, max_attempts) = run_limits(&a)?;
+    let evaluator = evaluator::time_limited(evaluator, eval_timeout)?;
     let budget = a.budget.or(file_budget).unwrap_or(24);
     // Every setting is checked before anything is created or measured.
-    let params = params(&a, budget);
+    let params = params(&a, budget, max_attempts);
     params.check()?;
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("creating the report directory {}", a.out.display()))?;
@@ -172,7 +191,11 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         Some(n) if n > 0 => Some(fleet::LocalWorkers::start(
             &study_url,
             n,
-            a.allow_shared_host,
+            &fleet::WorkerFlags {
+                allow_shared_host: a.allow_shared_host,
+                eval_timeout,
+                max_attempts,
+            },
         )?),
         _ => None,
     };
@@ -247,5 +270,40 @@ fn note_estimates(result: &mut AeLlmResult) {
              (on a CPU without RAPL, energy is CPU time times a stated wattage)."
                 .into(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Line {
+        #[command(flatten)]
+        a: OptimizeArgs,
+    }
+
+    /// `run_limits` for a scenario file ending in `tail`, with `flags`.
+    fn limits(tail: &str, flags: &[&str]) -> anyhow::Result<(Option<Duration>, usize)> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("s.toml");
+        let head = "model = \"llama-2-7b\"\ntask = \"mmlu\"\nhardware = \"a100-80gb\"\n";
+        std::fs::write(&path, format!("{head}{tail}"))?;
+        let mut line = vec!["optimize", "--scenario", path.to_str().unwrap_or_default()];
+        line.extend(flags);
+        run_limits(&Line::try_parse_from(line)?.a)
+    }
+
+    #[test]
+    fn flags_override_the_scenario_file_s_time_limit_and_retries() {
+        let secs = |s| Some(Duration::from_secs(s));
+        assert_eq!(limits("", &[]).unwrap(), (None, DEFAULT_MAX_ATTEMPTS));
+        let file = "eval_timeout_s = 90\nmax_attempts = 5\n";
+        assert_eq!(limits(file, &[]).unwrap(), (secs(90), 5));
+        let flags = ["--eval-timeout", "2m", "--max-attempts", "1"];
+        assert_eq!(limits(file, &flags).unwrap(), (secs(120), 1));
+        let e = limits("eval_timeout_s = 0\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("eval_timeout_s") && e.contains("604800"), "{e}");
     }
 }

@@ -79,6 +79,8 @@ impl<'de> Deserialize<'de> for ModelEntry {
 /// task = "gsm8k"
 /// hardware = "h100-sxm"
 /// budget = 120                    # optional: real evaluations the optimizer may spend
+/// eval_timeout_s = 600            # optional: give up on one evaluation after this long
+/// max_attempts = 3                # optional: tries of a failure that may pass (1 to 20)
 ///
 /// [preferences]                   # optional, default 0.4/0.2/0.2/0.2
 /// accuracy = 0.5
@@ -107,6 +109,15 @@ pub struct ScenarioFile {
     /// Real evaluations the optimizer may spend, if the file sets it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<u32>,
+    /// Give up on one evaluation after this many seconds (above 0, at most
+    /// a week), if the file sets it; `--eval-timeout` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_timeout_s: Option<f64>,
+    /// Attempts per configuration whose failure may pass, if the file sets
+    /// it (the optimizer checks the range, as for `--max-attempts`, which
+    /// overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
 }
 
 impl ScenarioFile {
@@ -149,6 +160,23 @@ impl ScenarioFile {
         })
     }
 
+    /// The file's per-evaluation time limit, checked (the error names the
+    /// file's field `eval_timeout_s`).
+    pub fn eval_timeout(&self) -> Result<Option<std::time::Duration>, SpaceError> {
+        let Some(seconds) = self.eval_timeout_s else {
+            return Ok(None);
+        };
+        crate::check_eval_timeout(seconds).map_err(|e| match e {
+            SpaceError::InvalidField { why, .. } => SpaceError::InvalidField {
+                what: "scenario file".into(),
+                field: "eval_timeout_s".into(),
+                why,
+            },
+            e => e,
+        })?;
+        Ok(Some(std::time::Duration::from_secs_f64(seconds)))
+    }
+
     /// Looks presets up and checks the whole scenario. A checkpoint model
     /// needs a reader of checkpoints: see [`ScenarioFile::resolve_with`].
     pub fn resolve(self) -> Result<Scenario, SpaceError> {
@@ -171,6 +199,7 @@ impl ScenarioFile {
         self,
         checkpoint: impl FnOnce(&str) -> Result<ModelSpec, SpaceError>,
     ) -> Result<Scenario, SpaceError> {
+        self.eval_timeout()?;
         let model = match self.model {
             ModelEntry::Preset(n) => presets::model(&n)?,
             ModelEntry::Checkpoint { path } => checkpoint(&path)?,
@@ -272,6 +301,34 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("model"), "{e}");
+    }
+
+    #[test]
+    fn the_time_limit_and_retries_are_read_and_the_limit_checked() {
+        let base = "model = \"llama-2-7b\"\ntask = \"mmlu\"\nhardware = \"a100-80gb\"\n";
+        let f =
+            ScenarioFile::from_toml_str(&format!("{base}eval_timeout_s = 90\nmax_attempts = 5\n"))
+                .unwrap();
+        assert_eq!(
+            f.eval_timeout().unwrap(),
+            Some(std::time::Duration::from_secs(90))
+        );
+        assert_eq!(f.max_attempts, Some(5));
+        assert!(f.resolve().is_ok());
+        for bad in ["0", "-5", "nan", "inf", "604801"] {
+            let f =
+                ScenarioFile::from_toml_str(&format!("{base}eval_timeout_s = {bad}\n")).unwrap();
+            let e = f.eval_timeout().unwrap_err().to_string();
+            assert!(
+                e.contains("eval_timeout_s") && e.contains("604800"),
+                "{bad}: {e}"
+            );
+            assert!(f.resolve().is_err(), "{bad}");
+        }
+        let e = ScenarioFile::from_toml_str(&format!("{base}max_attempts = -1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("max_attempts"), "{e}");
     }
 
     #[test]
