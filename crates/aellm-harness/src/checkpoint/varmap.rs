@@ -13,7 +13,9 @@ pub fn weights_of(vm: &VarMap) -> Result<Weights> {
         .lock()
         .map_err(|e| HarnessError::Invalid(format!("variable map lock poisoned: {e}")))?;
     data.iter()
-        .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?)))
+        // `copy` keeps a link to the variable for backprop; detached, a
+        // served model built from these builds no gradient graph.
+        .map(|(k, v)| Ok((k.clone(), v.as_tensor().copy()?.detach())))
         .collect()
 }
 
@@ -33,4 +35,31 @@ pub fn trainable(cfg: ModelConfig, w: &Weights, device: &Device) -> Result<(VarM
     }
     let model = Transformer::load(VarBuilder::from_varmap(&vm, DType::F32, device), &cfg)?;
     Ok((vm, model))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Tensor;
+
+    #[test]
+    fn copied_weights_carry_no_link_to_the_variables() {
+        let vm = VarMap::new();
+        let w = vm
+            .get(
+                (2, 3),
+                "w",
+                candle_nn::Init::Const(1.0),
+                DType::F32,
+                &Device::Cpu,
+            )
+            .unwrap();
+        assert!(w.track_op(), "a variable is tracked");
+        let copied = weights_of(&vm).unwrap();
+        let c = &copied["w"];
+        assert!(!c.track_op(), "a copied weight must not be tracked");
+        // Nothing computed from it is tracked either.
+        let y = c.matmul(&Tensor::ones((3, 1), DType::F32, &Device::Cpu).unwrap());
+        assert!(!y.unwrap().track_op());
+    }
 }

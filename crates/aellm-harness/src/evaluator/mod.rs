@@ -32,8 +32,10 @@ use std::sync::{Arc, Mutex};
 
 /// Changes whenever the harness measures (or labels) differently; part of
 /// every stored key. m3: formula figures (parameters, optimizer state, KV
-/// heads) are labelled estimated.
-pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m3");
+/// heads) are labelled estimated. m4: tuned weights are detached from the
+/// training graph, so a served model no longer holds one (peak memory of
+/// full fine-tunes fell), and real checkpoints are measured.
+pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m4");
 
 /// Measures a configuration on a real candle model: converts the cached
 /// pretrained base to the configuration's architecture, fine-tunes it
