@@ -187,18 +187,7 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     if a.workers.is_some() {
         study.set_closed(false)?;
     }
-    let local = match a.workers {
-        Some(n) if n > 0 => Some(fleet::LocalWorkers::start(
-            &study_url,
-            n,
-            &fleet::WorkerFlags {
-                allow_shared_host: a.allow_shared_host,
-                eval_timeout,
-                max_attempts,
-            },
-        )?),
-        _ => None,
-    };
+    let local = start_local_workers(&a, &study_url, eval_timeout, max_attempts)?;
     let mut result: AeLlmResult =
         optimizer.run(&evaluator, &scenario, &space, study.as_ref(), &bars)?;
     let all_failed = nothing_succeeded(&result);
@@ -235,6 +224,28 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// `--workers N` with N > 0: local workers on this machine, with the
+/// optimizer's time limit and attempts.
+fn start_local_workers(
+    a: &OptimizeArgs,
+    study_url: &str,
+    eval_timeout: Option<Duration>,
+    max_attempts: usize,
+) -> anyhow::Result<Option<fleet::LocalWorkers>> {
+    Ok(match a.workers {
+        Some(n) if n > 0 => Some(fleet::LocalWorkers::start(
+            study_url,
+            n,
+            &fleet::WorkerFlags {
+                allow_shared_host: a.allow_shared_host,
+                eval_timeout,
+                max_attempts,
+            },
+        )?),
+        _ => None,
+    })
 }
 
 /// One line saying why, when not one evaluation produced a measurement.
