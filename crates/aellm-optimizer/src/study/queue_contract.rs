@@ -43,19 +43,35 @@ pub fn run(q: &dyn Queue) {
         (rec.evaluation, rec.host.as_deref()),
         (ok(cs[1], 0.5), Some("host-a"))
     );
-    // A lease that runs out: the late completion is refused and the
-    // configuration goes to the next claimer as attempt 2.
+    expired_lease_is_retried_then_failed(q, &key, &long);
+    let st = q.status().unwrap();
+    assert_eq!((st.done, st.failed), (1, 1));
+    assert_eq!(st.queued + st.running, 2);
+    assert!(
+        st.workers
+            .iter()
+            .any(|w| w.worker == "a" && w.host == "host-a")
+    );
+    assert!(!st.closed);
+    q.set_closed(true).unwrap();
+    assert!(q.status().unwrap().closed);
+}
+
+/// A lease that runs out: the late completion is refused, the configuration
+/// goes to the next claimer as attempt 2, and a failure of that spends the
+/// attempts.
+fn expired_lease_is_retried_then_failed(q: &dyn Queue, key: &StudyKey, long: &LeasePolicy) {
     let short = policy(0, 2);
     let c = q.claim("c", "host-c", &short).unwrap().unwrap();
     std::thread::sleep(Duration::from_millis(20));
     assert!(!q.heartbeat(&c, &short).unwrap());
-    let d = q.claim("d", "host-d", &long).unwrap().unwrap();
+    let d = q.claim("d", "host-d", long).unwrap().unwrap();
     assert!(!q.complete(&c, &ok(c.configuration, 0.3), "host-c").unwrap());
     // `d` may have got `c`'s configuration back or the next queued one.
     let again = if d.configuration == c.configuration {
         d.clone()
     } else {
-        q.claim("e", "host-e", &long).unwrap().unwrap()
+        q.claim("e", "host-e", long).unwrap().unwrap()
     };
     assert_eq!((again.configuration, again.attempt), (c.configuration, 2));
     // The second failed attempt spends the budget: recorded failed with both
@@ -63,8 +79,8 @@ pub fn run(q: &dyn Queue) {
     let oom = aellm_space::EvalError::OutOfMemory {
         reason: "device lost".into(),
     };
-    q.release(&again, &oom, &long).unwrap();
-    let failed = q.lookup(&key, &c.configuration).unwrap().unwrap();
+    q.release(&again, &oom, long).unwrap();
+    let failed = q.lookup(key, &c.configuration).unwrap().unwrap();
     let err = failed.evaluation.outcome.clone().unwrap_err();
     let classes: Vec<_> = match &err {
         aellm_space::EvalError::Attempts { attempts } => {
@@ -79,25 +95,11 @@ pub fn run(q: &dyn Queue) {
         "{why}"
     );
     // A release by a claim that no longer holds changes nothing.
-    q.release(&again, &oom, &long).unwrap();
+    q.release(&again, &oom, long).unwrap();
     assert_eq!(
-        q.lookup(&key, &c.configuration)
-            .unwrap()
-            .unwrap()
-            .evaluation,
+        q.lookup(key, &c.configuration).unwrap().unwrap().evaluation,
         failed.evaluation
     );
-    let st = q.status().unwrap();
-    assert_eq!((st.done, st.failed), (1, 1));
-    assert_eq!(st.queued + st.running, 2);
-    assert!(
-        st.workers
-            .iter()
-            .any(|w| w.worker == "a" && w.host == "host-a")
-    );
-    assert!(!st.closed);
-    q.set_closed(true).unwrap();
-    assert!(q.status().unwrap().closed);
 }
 
 #[test]
