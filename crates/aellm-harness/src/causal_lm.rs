@@ -49,6 +49,15 @@ pub trait CausalLm {
 
     /// Where its tensors live.
     fn device(&self) -> &Device;
+
+    /// A cache holding only the batch rows `rows` (u32 indices, repeats
+    /// allowed) of `cache`, so one prefilled prompt can be continued several
+    /// ways. `Ok(None)` (the default) when the model cannot; callers then
+    /// prefill each continuation's prompt again.
+    fn select_cache_rows(&self, cache: &Self::Cache, rows: &Tensor) -> Result<Option<Self::Cache>> {
+        let _ = (cache, rows);
+        Ok(None)
+    }
 }
 
 impl CausalLm for Transformer {
@@ -76,5 +85,9 @@ impl CausalLm for Transformer {
 
     fn device(&self) -> &Device {
         self.embed.device()
+    }
+
+    fn select_cache_rows(&self, cache: &ModelCache, rows: &Tensor) -> Result<Option<ModelCache>> {
+        Ok(Some(cache.select_rows(rows)?))
     }
 }

@@ -72,6 +72,29 @@ impl CacheTensor {
         }
     }
 
+    /// A cache holding only the batch rows `rows` (u32 indices into the
+    /// first dimension, repeats allowed), stored as they are (no requantization).
+    pub fn select_rows(&self, rows: &Tensor) -> Result<Self> {
+        // index_select needs a contiguous source; a no-op copy when it already is.
+        let pick = |t: &Tensor| t.contiguous()?.index_select(rows, 0);
+        let stored = match &self.stored {
+            None => None,
+            Some(Stored::Full(t)) => Some(Stored::Full(pick(t)?)),
+            Some(Stored::Int8 { q, scale }) => Some(Stored::Int8 {
+                q: pick(q)?,
+                scale: pick(scale)?,
+            }),
+        };
+        Ok(CacheTensor {
+            stored,
+            ..self.clone_empty()
+        })
+    }
+
+    fn clone_empty(&self) -> Self {
+        CacheTensor::new(self.precision, self.time_dim)
+    }
+
     /// Bytes held (values and scales).
     pub fn bytes(&self) -> usize {
         match &self.stored {
@@ -112,6 +135,20 @@ pub enum LayerCache {
 }
 
 impl LayerCache {
+    /// The cache of the batch rows `rows` only (see [`CacheTensor::select_rows`]).
+    pub fn select_rows(&self, rows: &Tensor) -> Result<Self> {
+        Ok(match self {
+            LayerCache::Standard { k, v } => LayerCache::Standard {
+                k: k.select_rows(rows)?,
+                v: v.select_rows(rows)?,
+            },
+            LayerCache::Latent { latent, k_rope } => LayerCache::Latent {
+                latent: latent.select_rows(rows)?,
+                k_rope: k_rope.select_rows(rows)?,
+            },
+        })
+    }
+
     /// Bytes held.
     pub fn bytes(&self) -> usize {
         match self {
@@ -131,6 +168,19 @@ pub struct ModelCache {
 }
 
 impl ModelCache {
+    /// The caches of the batch rows `rows` only (u32 indices, repeats
+    /// allowed): one prompt prefilled once can continue several ways.
+    pub fn select_rows(&self, rows: &Tensor) -> Result<Self> {
+        Ok(ModelCache {
+            layers: self
+                .layers
+                .iter()
+                .map(|l| l.select_rows(rows))
+                .collect::<Result<_>>()?,
+            len: self.len,
+        })
+    }
+
     /// Bytes held by every layer's cache.
     pub fn bytes(&self) -> usize {
         self.layers.iter().map(LayerCache::bytes).sum()
@@ -161,6 +211,20 @@ mod tests {
         // One byte per value plus a 4-byte scale per 8-wide vector.
         assert_eq!(q8.bytes(), 2 * 3 * 5 * (8 + 4));
         assert_eq!(full.bytes(), 2 * 3 * 5 * 8 * 4);
+    }
+
+    #[test]
+    fn selected_rows_hold_those_rows_entries_in_either_precision() {
+        let x = Tensor::randn(0f32, 1., (3, 2, 4, 8), &Device::Cpu).unwrap();
+        for precision in [CachePrecision::Full, CachePrecision::Int8] {
+            let mut c = CacheTensor::new(precision, 2);
+            let all = c.append(&x).unwrap();
+            let rows = Tensor::new(&[2u32, 0, 2], &Device::Cpu).unwrap();
+            let picked = c.select_rows(&rows).unwrap().get().unwrap();
+            let want = all.index_select(&rows, 0).unwrap();
+            let diff = (picked - want).unwrap().abs().unwrap().max_all().unwrap();
+            assert_eq!(diff.to_scalar::<f32>().unwrap(), 0.0, "{precision:?}");
+        }
     }
 }
 
