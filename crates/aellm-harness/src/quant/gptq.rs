@@ -9,14 +9,24 @@
 //! applied once per block (the paper's lazy batch), which gives the same result as updating every
 //! column each step. A group's scale is chosen when the group's first column comes up, from the
 //! weights as already updated, on the same grid as the `Q4_0`/`Q8_0` blocks, so the result is
-//! stored in the block format exactly. All arithmetic is f64.
+//! stored in the block format exactly.
+//!
+//! `XᵀX` is one f32 matrix multiply, as the reference implementation accumulates it; everything
+//! after is f64. Rows are independent given `U`, so chunks of rows are quantized in parallel.
 
 use super::grid::{Bits, IntWeights};
 use super::matrix::Matrix;
 use super::{QuantError, cholesky};
+use candle_core::DType;
+use half::f16;
+use rayon::prelude::*;
 
 /// Columns per lazy-update block, rounded to whole groups.
 const BLOCK_COLUMNS: usize = 128;
+
+/// Weight rows per parallel task: each row of `U` fetched from memory then serves this many rows
+/// while it is still in cache, and a 576-row weight still splits into dozens of tasks.
+const ROW_CHUNK: usize = 16;
 
 /// The inverse-Hessian factor of one input distribution, shared by every linear reading it.
 #[derive(Debug, Clone)]
@@ -32,31 +42,11 @@ impl Hessian {
     /// Builds `H` from calibration inputs `x` (`[rows, in]`, at least one row), damps and factors it.
     pub fn from_inputs(x: &Matrix, damp: f64) -> Result<Self, QuantError> {
         let n = x.cols;
-        let mut h = vec![0f64; n * n];
-        let mut xr = vec![0f64; n];
-        for r in 0..x.rows {
-            for (d, &v) in xr.iter_mut().zip(x.row(r)) {
-                *d = f64::from(v);
-            }
-            for i in 0..n {
-                let xi = xr[i];
-                if xi == 0.0 {
-                    continue;
-                }
-                for (hij, &xj) in h[i * n + i..(i + 1) * n].iter_mut().zip(&xr[i..]) {
-                    *hij += xi * xj;
-                }
-            }
-        }
+        let mut h = gram(x)?;
         let scale = 2.0 / x.rows as f64;
-        for i in 0..n {
-            for j in i..n {
-                let v = h[i * n + j] * scale;
-                h[i * n + j] = v;
-                h[j * n + i] = v;
-            }
-        }
-        let dead: Vec<bool> = (0..n).map(|i| h[i * n + i] == 0.0).collect();
+        h.iter_mut().for_each(|v| *v *= scale);
+        // Read off the inputs, not the f32 diagonal, which could underflow for tiny live inputs.
+        let dead: Vec<bool> = x.column_abs_max().iter().map(|&m| m == 0.0).collect();
         for (i, _) in dead.iter().enumerate().filter(|(_, d)| **d) {
             h[i * n + i] = 1.0;
         }
@@ -79,10 +69,44 @@ impl Hessian {
         group_size: usize,
         input: &str,
     ) -> Result<IntWeights, QuantError> {
-        let (rows, n) = (w.rows, self.n);
+        let n = self.n;
         debug_assert_eq!(w.cols, n);
-        let u = &self.u;
-        let mut wf: Vec<f64> = w.data.iter().map(|&v| f64::from(v)).collect();
+        // Given U every row is independent (its own scales and errors), so chunks of rows run
+        // in parallel and are stacked back in order.
+        let parts = w
+            .data
+            .par_chunks(ROW_CHUNK * n.max(1))
+            .map(|rows| self.quantize_rows(rows, bits, group_size, input))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut iw = IntWeights {
+            rows: w.rows,
+            cols: n,
+            bits,
+            q: Vec::with_capacity(w.data.len()),
+            d: Vec::with_capacity(w.data.len() / super::BLOCK_SIZE),
+        };
+        let mut loss = 0f64;
+        for (part, part_loss) in parts {
+            iw.q.extend(part.q);
+            iw.d.extend(part.d);
+            loss += part_loss;
+        }
+        tracing::debug!(input, loss, "GPTQ quantized a weight");
+        Ok(iw)
+    }
+
+    /// The blocked column procedure on whole rows `w` (row-major, `n` wide); returns their
+    /// integers and scales and their share of the loss.
+    fn quantize_rows(
+        &self,
+        w: &[f32],
+        bits: Bits,
+        group_size: usize,
+        input: &str,
+    ) -> Result<(IntWeights, f64), QuantError> {
+        let (n, u) = (self.n, &self.u);
+        let rows = w.len() / n;
+        let mut wf: Vec<f64> = w.iter().map(|&v| f64::from(v)).collect();
         for row in wf.chunks_exact_mut(n) {
             for (v, _) in row.iter_mut().zip(&self.dead).filter(|(_, d)| **d) {
                 *v = 0.0;
@@ -90,7 +114,7 @@ impl Hessian {
         }
         let block = group_size * (BLOCK_COLUMNS / group_size).max(1);
         let mut iw = IntWeights::zeros(rows, n, bits);
-        let mut d_row = vec![half::f16::ZERO; rows];
+        let mut d_row = vec![f16::ZERO; rows];
         let mut err = vec![0f64; rows * block];
         let mut loss = 0f64;
         for i1 in (0..n).step_by(block) {
@@ -118,25 +142,52 @@ impl Hessian {
                     }
                 }
             }
-            // Lazy batch: the block's errors reach the later columns in one pass.
-            for r in 0..rows {
-                let row = &mut wf[r * n..(r + 1) * n];
-                for k in 0..i2 - i1 {
-                    let e = err[r * block + k];
-                    if e == 0.0 {
-                        continue;
-                    }
-                    let u_row = &u[(i1 + k) * n + i2..(i1 + k + 1) * n];
-                    for (wj, &uij) in row[i2..].iter_mut().zip(u_row) {
-                        *wj -= e * uij;
-                    }
+            self.lazy_update(&mut wf, &err, block, i1, i2);
+        }
+        Ok((iw, loss))
+    }
+
+    /// Lazy batch: the errors of block `i1..i2` reach the later columns in one pass. Each row
+    /// still takes the block's errors in column order, so the sums match the per-row order.
+    fn lazy_update(&self, wf: &mut [f64], err: &[f64], block: usize, i1: usize, i2: usize) {
+        let (n, u) = (self.n, &self.u);
+        for k in 0..i2 - i1 {
+            // One row of U, kept in cache across the chunk's rows.
+            let u_row = &u[(i1 + k) * n + i2..(i1 + k + 1) * n];
+            for (row, errs) in wf.chunks_exact_mut(n).zip(err.chunks_exact(block)) {
+                let e = errs[k];
+                if e == 0.0 {
+                    continue;
+                }
+                for (wj, &uij) in row[i2..].iter_mut().zip(u_row) {
+                    *wj -= e * uij;
                 }
             }
         }
-        tracing::debug!(input, loss, "GPTQ quantized a weight");
-        Ok(iw)
     }
 }
+
+/// `XᵀX` as a row-major `n x n` f64 matrix, by candle's (threaded, SIMD) CPU matmul in f32, the
+/// precision GPTQ's reference accumulates `H` in; mirrored so it is exactly symmetric.
+fn gram(x: &Matrix) -> Result<Vec<f64>, QuantError> {
+    let n = x.cols;
+    let t = x.to_tensor()?.to_dtype(GRAM_DTYPE)?;
+    let mut h = t
+        .t()?
+        .contiguous()?
+        .matmul(&t)?
+        .to_dtype(DType::F64)?
+        .flatten_all()?
+        .to_vec1::<f64>()?;
+    for i in 0..n {
+        for j in 0..i {
+            h[i * n + j] = h[j * n + i];
+        }
+    }
+    Ok(h)
+}
+
+const GRAM_DTYPE: DType = DType::F32;
 
 #[cfg(test)]
 mod tests {
@@ -265,5 +316,40 @@ mod tests {
             .unwrap();
         assert_eq!(g.q[5], 0);
         assert_eq!(g.q[32 + 5], 0);
+    }
+
+    /// Deterministic pseudo-normal-ish values in [-1, 1) with correlated channels.
+    fn synthetic(rows: usize, cols: usize, seed: u64) -> Matrix {
+        let mut s = seed;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
+        };
+        let mut data = Vec::with_capacity(rows * cols);
+        for _ in 0..rows {
+            let shared = next();
+            data.extend((0..cols).map(|_| next() + 0.5 * shared));
+        }
+        Matrix { rows, cols, data }
+    }
+
+    /// Timing at SmolLM2-135M's shapes (576 hidden, 1536 MLP, 2048 calibration rows). Run with
+    /// `cargo test --release -p aellm-harness --lib gptq_timing_at_smollm_shapes -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing run, prints seconds"]
+    fn gptq_timing_at_smollm_shapes() {
+        for (out, n) in [(1536, 576), (576, 1536)] {
+            let x = synthetic(2048, n, 7 + n as u64);
+            let w = synthetic(out, n, 11 + out as u64);
+            let t = std::time::Instant::now();
+            let h = Hessian::from_inputs(&x, 0.01).unwrap();
+            let t_h = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            h.quantize(&w, Bits::Four, 32, "w").unwrap();
+            let t_q = t.elapsed().as_secs_f64();
+            println!("{out}x{n}: hessian {t_h:.3}s, quantize {t_q:.3}s");
+        }
     }
 }
