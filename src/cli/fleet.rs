@@ -42,9 +42,31 @@ pub struct WorkerFlags {
     pub max_attempts: usize,
 }
 
-/// `exe worker` on the study `url` with `flags`.
-fn worker_command(exe: &std::path::Path, url: &str, flags: &WorkerFlags) -> Command {
+/// Threads each of `n` side-by-side local workers may use: this machine's
+/// cores shared out (at least one), unless the user set `RAYON_NUM_THREADS`
+/// (candle's CPU kernels and gemm size their pools from it). Without the
+/// share, N workers each start a pool as wide as the machine and spend the
+/// cores spinning against each other (2 workers on 2 cores: 2.2× the CPU
+/// time of one process for the same evaluations).
+fn threads_per_worker(n: usize, flags: &WorkerFlags) -> Option<usize> {
+    if !flags.allow_shared_host || n < 2 || std::env::var_os("RAYON_NUM_THREADS").is_some() {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    Some((cores / n).max(1))
+}
+
+/// `exe worker` on the study `url` with `flags`, using `threads` threads if given.
+fn worker_command(
+    exe: &std::path::Path,
+    url: &str,
+    flags: &WorkerFlags,
+    threads: Option<usize>,
+) -> Command {
     let mut cmd = Command::new(exe);
+    if let Some(t) = threads {
+        cmd.env("RAYON_NUM_THREADS", t.to_string());
+    }
     cmd.args(["worker", "--study", url]);
     cmd.args(["--max-attempts", &flags.max_attempts.to_string()]);
     if let Some(t) = flags.eval_timeout {
@@ -70,8 +92,12 @@ impl LocalWorkers {
         let exe =
             std::env::current_exe().context("finding the aellm executable to start workers")?;
         let mut children = Vec::with_capacity(n);
+        let threads = threads_per_worker(n, flags);
+        if let Some(t) = threads {
+            eprintln!("aellm: {n} local workers share this machine's cores, {t} threads each");
+        }
         for _ in 0..n {
-            let mut cmd = worker_command(&exe, url, flags);
+            let mut cmd = worker_command(&exe, url, flags, threads);
             children.push(cmd.spawn().context("starting a local worker")?);
         }
         Ok(LocalWorkers { children })
@@ -111,7 +137,15 @@ mod tests {
             eval_timeout: Some(Duration::from_millis(1500)),
             max_attempts: 5,
         };
-        let cmd = worker_command(std::path::Path::new("aellm"), "s.sqlite", &flags);
+        let cmd = worker_command(std::path::Path::new("aellm"), "s.sqlite", &flags, Some(1));
+        let env: Vec<_> = cmd.get_envs().collect();
+        assert_eq!(
+            env,
+            [(
+                std::ffi::OsStr::new("RAYON_NUM_THREADS"),
+                Some(std::ffi::OsStr::new("1"))
+            )]
+        );
         let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
         assert_eq!(
             args,
@@ -131,5 +165,22 @@ mod tests {
             super::super::parse::eval_timeout(&args[6]).unwrap(),
             Duration::from_millis(1500)
         );
+    }
+
+    #[test]
+    fn only_side_by_side_workers_share_out_the_cores() {
+        let mut flags = WorkerFlags {
+            allow_shared_host: true,
+            eval_timeout: None,
+            max_attempts: 1,
+        };
+        if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+            let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+            assert_eq!(threads_per_worker(2, &flags), Some((cores / 2).max(1)));
+            assert_eq!(threads_per_worker(4 * cores, &flags), Some(1));
+        }
+        assert_eq!(threads_per_worker(1, &flags), None);
+        flags.allow_shared_host = false;
+        assert_eq!(threads_per_worker(2, &flags), None);
     }
 }

@@ -39,7 +39,8 @@ pub struct OptimizeArgs {
     #[arg(long)]
     workers: Option<usize>,
     /// Let local workers measure side by side (their timings then disturb
-    /// each other); off, they take turns.
+    /// each other; each gets an equal share of the cores through
+    /// RAYON_NUM_THREADS unless you set it); off, they take turns.
     #[arg(long)]
     allow_shared_host: bool,
     /// Seed of every random choice.

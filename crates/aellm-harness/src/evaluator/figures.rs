@@ -86,12 +86,23 @@ pub(crate) fn accuracy(acc: f64, n: usize, family: TaskFamily) -> Figure {
     ))
 }
 
-/// The latency figure: the median of the timed runs.
-pub(crate) fn latency(lat: &LatencyReport, o: LatencyOptions, p: usize, out: usize) -> Figure {
+/// The latency figure: the median of the timed runs. On a CPU it names the
+/// threads candle used, since workers sharing a host run with fewer.
+pub(crate) fn latency(
+    lat: &LatencyReport,
+    o: LatencyOptions,
+    (p, out): (usize, usize),
+    cpu: bool,
+) -> Figure {
+    let threads = if cpu {
+        format!(", {} CPU threads", candle_core::utils::get_num_threads())
+    } else {
+        String::new()
+    };
     Figure::measured(lat.median_ms)
         .with_std(lat.std_ms)
         .with_how(format!(
-            "median of {} runs after {} warm-ups: prefill {p} + decode {out} tokens, batch 1",
+            "median of {} runs after {} warm-ups: prefill {p} + decode {out} tokens, batch 1{threads}",
             o.repeats, o.warmups
         ))
 }

@@ -129,7 +129,7 @@ impl HarnessEvaluator {
         );
         let m = Measurement {
             accuracy,
-            latency_ms: figures::latency(&lat, latency, p, out),
+            latency_ms: figures::latency(&lat, latency, (p, out), self.device.is_cpu()),
             memory_gb: figures::memory(served, &lat, p, self.device.is_cpu()),
             energy_j: figures::energy(&lat, &meter),
             extra,
