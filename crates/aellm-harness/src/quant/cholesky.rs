@@ -4,6 +4,8 @@
 //! (factor, invert, factor again) on matrices of the layer's in-dim, and the workspace has no
 //! linear-algebra crate with a Cholesky; these are the textbook algorithms, tested below.
 
+use rayon::prelude::*;
+
 /// Lower factor `L` of `a` (`n x n`, row-major): `a = L Lᵀ`. `Err(j)` names the pivot where
 /// `a` proved not positive definite.
 pub(crate) fn lower(a: &[f64], n: usize) -> Result<Vec<f64>, usize> {
@@ -16,34 +18,46 @@ pub(crate) fn lower(a: &[f64], n: usize) -> Result<Vec<f64>, usize> {
         }
         let djj = d.sqrt();
         l[j * n + j] = djj;
-        for i in j + 1..n {
-            let dot: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
-            l[i * n + j] = (a[i * n + j] - dot) / djj;
-        }
+        // The rows below j each take one dot product with row j: independent, so in parallel.
+        let (done, below) = l.split_at_mut((j + 1) * n);
+        let lj = &done[j * n..j * n + j];
+        below.par_chunks_mut(n).enumerate().for_each(|(r, li)| {
+            let i = j + 1 + r;
+            let dot: f64 = li[..j].iter().zip(lj).map(|(x, y)| x * y).sum();
+            li[j] = (a[i * n + j] - dot) / djj;
+        });
     }
     Ok(l)
 }
 
 /// `(L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹` from the lower factor `l`.
 pub(crate) fn inverse_from_lower(l: &[f64], n: usize) -> Vec<f64> {
-    // M = L⁻¹ (lower triangular), by forward substitution, one column at a time.
-    let mut m = vec![0f64; n * n];
-    for c in 0..n {
-        m[c * n + c] = 1.0 / l[c * n + c];
+    // T = (L⁻¹)ᵀ, stored row-major so that both loops below read rows (contiguous memory)
+    // rather than columns; row c of T is column c of L⁻¹, found by forward substitution
+    // independently of the others, so rows run in parallel. Same sums in the same order as
+    // the column-wise textbook loop.
+    let mut t = vec![0f64; n * n];
+    t.par_chunks_mut(n.max(1)).enumerate().for_each(|(c, tc)| {
+        tc[c] = 1.0 / l[c * n + c];
         for i in c + 1..n {
-            let s: f64 = (c..i).map(|k| l[i * n + k] * m[k * n + c]).sum();
-            m[i * n + c] = -s / l[i * n + i];
+            let s: f64 = (c..i).map(|k| l[i * n + k] * tc[k]).sum();
+            tc[i] = -s / l[i * n + i];
         }
-    }
-    // (Mᵀ M)[i][j] = Σ_k M[k][i] M[k][j], over k >= max(i, j) where both are non-zero.
+    });
+    // (Mᵀ M)[i][j] = Σ_k T[i][k] T[j][k], over k >= max(i, j) where both are non-zero.
     let mut inv = vec![0f64; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let v: f64 = (i..n).map(|k| m[k * n + i] * m[k * n + j]).sum();
-            inv[i * n + j] = v;
-            inv[j * n + i] = v;
-        }
-    }
+    inv.par_chunks_mut(n.max(1))
+        .enumerate()
+        .for_each(|(i, row)| {
+            for (j, v) in row.iter_mut().enumerate() {
+                let k0 = i.max(j);
+                *v = t[i * n + k0..(i + 1) * n]
+                    .iter()
+                    .zip(&t[j * n + k0..(j + 1) * n])
+                    .map(|(a, b)| a * b)
+                    .sum();
+            }
+        });
     inv
 }
 
