@@ -16,6 +16,9 @@
 //! `aellm_space::footprint`).
 
 use aellm::harness::CausalLm;
+use aellm::harness::checkpoint::trainable;
+use aellm::harness::convert;
+use aellm::harness::device::Device;
 use aellm::harness::metrics::accuracy::score;
 use aellm::harness::model::CachePrecision;
 use aellm::harness::model::Transformer;
@@ -24,7 +27,7 @@ use aellm::harness::pretrained::data::{MC_CHANCE, Split, real_text, science_ques
 use aellm::harness::pretrained::perplexity::{Perplexity, perplexity};
 use aellm::harness::pretrained::quantize::{Calibration, Scheme};
 use aellm::harness::pretrained::{Pretrained, load};
-use aellm::harness::quant::QuantSpec;
+use aellm::harness::quant::{QuantSpec, weight_only_reference};
 use aellm::harness::tasks::TaskFamily;
 use aellm::space::footprint::{Footprint, FootprintOptions, matrix_bytes};
 use aellm::space::{Attention, Configuration, KvCache, WeightPrecision};
@@ -59,6 +62,7 @@ fn main() -> Result<()> {
     weight_bytes(&p, m.weight_bytes());
     kv_bytes(&p, &m)?;
     let base = quality(&p, &m, tokens)?;
+    attention_conversions(&p, &base, &device)?;
     quantized(&p, &m, &base)?;
     Ok(())
 }
@@ -185,6 +189,40 @@ fn quality(p: &Pretrained, m: &Transformer, tokens: usize) -> Result<Held> {
     })
 }
 
+/// Tokens the attention conversions are compared on (each is a whole model run).
+const CONVERSION_TOKENS: usize = 2048;
+
+/// GQA/MQA conversions of the real weights before any healing fine-tune:
+/// perplexity on the first held-out tokens (measured), next to the base's.
+fn attention_conversions(p: &Pretrained, base: &Held, device: &Device) -> Result<()> {
+    let cfg = p.model_config()?;
+    let w = p.harness_weights()?;
+    let ids = &base.ids[..base.n.min(CONVERSION_TOKENS)];
+    let kv = p.arch.kv_heads;
+    println!(
+        "\nattention conversions of the real weights, before any healing fine-tune: perplexity on \
+         the first {} held-out tokens (measured)",
+        ids.len()
+    );
+    let variants = [
+        (format!("GQA-{kv} (the checkpoint)"), (cfg, w.clone())),
+        (
+            format!("MHA ({kv} KV heads repeated)"),
+            convert::to_mha(&cfg, &w)?,
+        ),
+        (
+            format!("MQA ({kv} KV heads mean-pooled)"),
+            convert::to_gqa(&cfg, &w, 1)?,
+        ),
+    ];
+    for (label, (c, w)) in variants {
+        let (_vars, m) = trainable(c, &w, device)?;
+        let ppl = perplexity(&m, ids, WINDOW, CachePrecision::Full)?;
+        println!("  {label:<32} {:>10.2}", ppl.perplexity);
+    }
+    Ok(())
+}
+
 /// The held-out tokens and the base model's perplexity on the first `n`.
 struct Held {
     ids: Vec<u32>,
@@ -241,9 +279,12 @@ fn quantized(p: &Pretrained, m: &Transformer, base: &Held) -> Result<()> {
         scheme.apply(&mut q, &rec)?;
         let tq = t0.elapsed().as_secs_f64();
         let t0 = Instant::now();
-        let ppl = perplexity(&q, &base.ids[..base.n], WINDOW, CachePrecision::Full)?;
+        let reference = weight_only_reference(&q)?;
+        let scored = reference.as_ref().unwrap_or(&q);
+        let ppl = perplexity(scored, &base.ids[..base.n], WINDOW, CachePrecision::Full)?;
+        let star = if reference.is_some() { " *" } else { "" };
         row(
-            &scheme.label(),
+            &format!("{}{star}", scheme.label()),
             ppl.perplexity,
             tq,
             t0.elapsed().as_secs_f64(),
@@ -252,7 +293,10 @@ fn quantized(p: &Pretrained, m: &Transformer, base: &Held) -> Result<()> {
     }
     println!(
         "  perplexity measured on the {} held-out tokens above; FP16 (the 100% of the last column) \
-         holds {:.1} MB (counted). Held bytes include the f16 embedding table and the norms.",
+         holds {:.1} MB (counted). Held bytes include the f16 embedding table and the norms.\n  \
+         * weight-only formats: perplexity of the dequantized weights in f32 (what the evaluator \
+         does; candle's CPU INT4 kernel would also round activations to 8 bits); INT8 runs its \
+         W8A8 kernel.",
         base.ppl.tokens,
         fp16 / 1e6
     );

@@ -1,6 +1,7 @@
 //! Where models run: GPU 0 with the `cuda` feature when one answers, else the CPU.
 
-use candle_core::Device;
+/// candle's device type, re-exported so programs that only pick a device need not depend on candle.
+pub use candle_core::Device;
 
 /// The device evaluations run on.
 pub fn best() -> Device {

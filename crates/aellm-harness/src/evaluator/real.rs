@@ -16,7 +16,7 @@ use crate::convert;
 use crate::error::{HarnessError, Result};
 use crate::finetune::finetune_with;
 use crate::metrics::accuracy;
-use crate::model::{ModelConfig, Transformer};
+use crate::model::{CachePrecision, ModelConfig, Transformer};
 use crate::pretrained::data::MC_CHANCE;
 use crate::pretrained::perplexity::perplexity;
 use crate::quant::{self, QuantSpec};
@@ -65,8 +65,17 @@ impl HarnessEvaluator {
         let served = self.real_inference_stage(&base, cfg, tuned, c, &mut extra)?;
 
         let t = Instant::now();
+        // Quality is measured on the dequantized weights of weight-only layers (see
+        // `quant::weight_only_reference`); the copy is dropped before latency and memory.
+        let reference = quant::weight_only_reference(&served.model)?;
+        let scored = reference.as_ref().unwrap_or(&served.model);
+        let on = if reference.is_some() {
+            "; INT4/FP8 layers as their dequantized weights in f32"
+        } else {
+            ""
+        };
         let acc = accuracy::score(
-            &served.model,
+            scored,
             &base.tokenizer,
             TaskFamily::Choice,
             &base.mc_eval,
@@ -77,27 +86,30 @@ impl HarnessEvaluator {
         let accuracy = Figure::measured(acc).with_std(se).with_how(format!(
             "multiple-choice accuracy by the log-likelihood of each answer on the {n} {:?} \
              questions of the project's science set (chance {MC_CHANCE}), standing in for the \
-             scenario's task `{}`; std = binomial standard error",
+             scenario's task `{}`; std = binomial standard error{on}",
             ro.mc_split, s.task.name
         ));
         extra.insert(
             "accuracy_seconds".into(),
             Figure::measured(t.elapsed().as_secs_f64()),
         );
-        self.real_perplexity(&base, &served, &mut extra)?;
+        self.real_perplexity(&base, scored, served.cache, on, &mut extra)?;
+        drop(reference);
         self.finish(&served, c, s, accuracy, extra, ro.latency, start)
     }
 
-    /// Perplexity on the held-out tokens, through the configuration's cache.
+    /// Perplexity on the held-out tokens of `model`, through the configuration's cache.
     fn real_perplexity(
         &self,
         base: &RealBase,
-        served: &Served,
+        model: &Transformer,
+        cache: CachePrecision,
+        on: &str,
         extra: &mut BTreeMap<String, Figure>,
     ) -> Result<()> {
         let t = Instant::now();
         let window = self.options.real.ppl_window;
-        let ppl = perplexity(&served.model, &base.ppl_ids, window, served.cache)?;
+        let ppl = perplexity(model, &base.ppl_ids, window, cache)?;
         let (lo, hi) = ppl.interval();
         extra.insert(
             "perplexity".into(),
@@ -106,7 +118,7 @@ impl HarnessEvaluator {
                 .with_how(format!(
                     "exp(mean negative log-likelihood) over {} held-out tokens of Persuasion \
                      (test chapters) in {} windows of {window}; std = half the exp(mean ± 1 s.e.) \
-                     interval, s.e. from the windows' spread",
+                     interval, s.e. from the windows' spread{on}",
                     ppl.tokens, ppl.windows
                 )),
         );

@@ -107,6 +107,7 @@ fn quantize_one(g: LinearGroup<'_>, rows: &Tensor, spec: &QuantSpec) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quant::tests::relative_error;
     use crate::model::{FfnConfig, ModelConfig, seeded};
     use crate::quant::{QuantMethod, WeightPrecision};
     use candle_core::Device;
@@ -117,12 +118,6 @@ mod tests {
             ffn: 128,
             ..ModelConfig::tiny(20)
         }
-    }
-
-    fn relative_error(a: &Tensor, b: &Tensor) -> f32 {
-        let d = (a - b).unwrap().sqr().unwrap().sum_all().unwrap();
-        let n = b.sqr().unwrap().sum_all().unwrap();
-        (d.to_scalar::<f32>().unwrap() / n.to_scalar::<f32>().unwrap()).sqrt()
     }
 
     #[test]

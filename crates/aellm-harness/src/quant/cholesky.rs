@@ -1,73 +1,25 @@
-//! Cholesky factorisation and inverse of a symmetric positive-definite matrix, in f64.
-//!
-//! Written out rather than pulling in nalgebra: GPTQ needs exactly three dense O(n³) loops
-//! (factor, invert, factor again) on matrices of the layer's in-dim, and the workspace has no
-//! linear-algebra crate with a Cholesky; these are the textbook algorithms, tested below.
+//! The factor GPTQ needs: the upper Cholesky factor of the inverse of a symmetric
+//! positive-definite matrix, with faer's blocked, parallel Cholesky and inverse (f64).
 
-use rayon::prelude::*;
+use faer::linalg::solvers::{DenseSolveCore, LltError};
+use faer::{Mat, Side};
 
-/// Lower factor `L` of `a` (`n x n`, row-major): `a = L Lᵀ`. `Err(j)` names the pivot where
-/// `a` proved not positive definite.
-pub(crate) fn lower(a: &[f64], n: usize) -> Result<Vec<f64>, usize> {
-    let mut l = vec![0f64; n * n];
-    for j in 0..n {
-        let lj = &l[j * n..j * n + j];
-        let d = a[j * n + j] - lj.iter().map(|v| v * v).sum::<f64>();
-        if !(d > 0.0 && d.is_finite()) {
-            return Err(j);
-        }
-        let djj = d.sqrt();
-        l[j * n + j] = djj;
-        // The rows below j each take one dot product with row j: independent, so in parallel.
-        let (done, below) = l.split_at_mut((j + 1) * n);
-        let lj = &done[j * n..j * n + j];
-        below.par_chunks_mut(n).enumerate().for_each(|(r, li)| {
-            let i = j + 1 + r;
-            let dot: f64 = li[..j].iter().zip(lj).map(|(x, y)| x * y).sum();
-            li[j] = (a[i * n + j] - dot) / djj;
-        });
-    }
-    Ok(l)
-}
-
-/// `(L Lᵀ)⁻¹ = L⁻ᵀ L⁻¹` from the lower factor `l`.
-pub(crate) fn inverse_from_lower(l: &[f64], n: usize) -> Vec<f64> {
-    // T = (L⁻¹)ᵀ, stored row-major so that both loops below read rows (contiguous memory)
-    // rather than columns; row c of T is column c of L⁻¹, found by forward substitution
-    // independently of the others, so rows run in parallel. Same sums in the same order as
-    // the column-wise textbook loop.
-    let mut t = vec![0f64; n * n];
-    t.par_chunks_mut(n.max(1)).enumerate().for_each(|(c, tc)| {
-        tc[c] = 1.0 / l[c * n + c];
-        for i in c + 1..n {
-            let s: f64 = (c..i).map(|k| l[i * n + k] * tc[k]).sum();
-            tc[i] = -s / l[i * n + i];
-        }
-    });
-    // (Mᵀ M)[i][j] = Σ_k T[i][k] T[j][k], over k >= max(i, j) where both are non-zero.
-    let mut inv = vec![0f64; n * n];
-    inv.par_chunks_mut(n.max(1))
-        .enumerate()
-        .for_each(|(i, row)| {
-            for (j, v) in row.iter_mut().enumerate() {
-                let k0 = i.max(j);
-                *v = t[i * n + k0..(i + 1) * n]
-                    .iter()
-                    .zip(&t[j * n + k0..(j + 1) * n])
-                    .map(|(a, b)| a * b)
-                    .sum();
-            }
-        });
-    inv
-}
-
-/// Upper factor `U` of `a`: `a = Uᵀ U` (the transpose of the lower factor).
-pub(crate) fn upper(a: &[f64], n: usize) -> Result<Vec<f64>, usize> {
-    let l = lower(a, n)?;
+/// `U` (`n x n`, row-major, upper triangular) with `Uᵀ U = a⁻¹`, as the GPTQ reference gets it:
+/// factor `a`, invert from the factor, factor the inverse. `Err(pivot)` names the first pivot
+/// where `a` (or, numerically, its inverse) proved not positive definite.
+pub(crate) fn inverse_upper(a: &[f64], n: usize) -> Result<Vec<f64>, usize> {
+    let pivot = |e: LltError| match e {
+        LltError::NonPositivePivot { index } => index,
+    };
+    let a = Mat::from_fn(n, n, |i, j| a[i * n + j]);
+    let inv = a.llt(Side::Lower).map_err(pivot)?.inverse();
+    let l = inv.llt(Side::Lower).map_err(pivot)?;
+    let l = l.L();
+    // U = Lᵀ: row i of U is column i of L, from the diagonal down.
     let mut u = vec![0f64; n * n];
     for i in 0..n {
-        for j in 0..=i {
-            u[j * n + i] = l[i * n + j];
+        for j in i..n {
+            u[i * n + j] = l[(j, i)];
         }
     }
     Ok(u)
@@ -105,31 +57,25 @@ mod tests {
         a
     }
 
-    fn assert_close(a: &[f64], b: &[f64]) {
-        for (x, y) in a.iter().zip(b) {
-            assert!((x - y).abs() < 1e-9, "{x} vs {y}");
-        }
-    }
-
     #[test]
-    fn factors_reconstruct_and_inverse_inverts() {
-        let n = 9;
-        let a = spd(n);
-        let l = lower(&a, n).unwrap();
-        assert_close(&matmul(&l, &transpose(&l, n), n), &a);
-        let u = upper(&a, n).unwrap();
-        assert_close(&matmul(&transpose(&u, n), &u, n), &a);
-        assert!((0..n).all(|i| (0..i).all(|j| u[i * n + j] == 0.0)));
-        let inv = inverse_from_lower(&l, n);
-        let eye: Vec<f64> = (0..n * n)
-            .map(|i| f64::from(u8::from(i / n == i % n)))
-            .collect();
-        assert_close(&matmul(&a, &inv, n), &eye);
+    fn the_factor_is_upper_and_inverts_the_matrix() {
+        for n in [1, 9, 70] {
+            let a = spd(n);
+            let u = inverse_upper(&a, n).unwrap();
+            assert!((0..n).all(|i| (0..i).all(|j| u[i * n + j] == 0.0)));
+            assert!((0..n).all(|i| u[i * n + i] > 0.0));
+            // a · (Uᵀ U) = I.
+            let eye = matmul(&a, &matmul(&transpose(&u, n), &u, n), n);
+            for (k, v) in eye.iter().enumerate() {
+                let want = f64::from(u8::from(k / n == k % n));
+                assert!((v - want).abs() < 1e-9, "n={n} [{k}] {v}");
+            }
+        }
     }
 
     #[test]
     fn indefinite_matrix_names_its_pivot() {
         let a = [1.0, 2.0, 2.0, 1.0];
-        assert_eq!(lower(&a, 2), Err(1));
+        assert_eq!(inverse_upper(&a, 2), Err(1));
     }
 }

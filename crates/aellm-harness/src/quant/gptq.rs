@@ -55,9 +55,7 @@ impl Hessian {
             h[i * n + i] += damp * mean_diag;
         }
         let not_pd = |pivot| QuantError::NotPositiveDefinite { pivot, damp };
-        let l = cholesky::lower(&h, n).map_err(not_pd)?;
-        let hinv = cholesky::inverse_from_lower(&l, n);
-        let u = cholesky::upper(&hinv, n).map_err(not_pd)?;
+        let u = cholesky::inverse_upper(&h, n).map_err(not_pd)?;
         Ok(Hessian { n, u, dead })
     }
 
@@ -167,15 +165,12 @@ impl Hessian {
     }
 }
 
-/// `XᵀX` as a row-major `n x n` f64 matrix, by candle's (threaded, SIMD) CPU matmul in f32, the
-/// precision GPTQ's reference accumulates `H` in; mirrored so it is exactly symmetric.
+/// `XᵀX` as a row-major `n x n` f64 matrix: accumulated in f32, the precision GPTQ's reference
+/// accumulates `H` in, then widened and mirrored so it is exactly symmetric.
 fn gram(x: &Matrix) -> Result<Vec<f64>, QuantError> {
     let n = x.cols;
-    let t = x.to_tensor()?.to_dtype(GRAM_DTYPE)?;
-    let mut h = t
-        .t()?
-        .contiguous()?
-        .matmul(&t)?
+    let mut h = x
+        .gram()?
         .to_dtype(DType::F64)?
         .flatten_all()?
         .to_vec1::<f64>()?;
@@ -186,8 +181,6 @@ fn gram(x: &Matrix) -> Result<Vec<f64>, QuantError> {
     }
     Ok(h)
 }
-
-const GRAM_DTYPE: DType = DType::F32;
 
 #[cfg(test)]
 mod tests {

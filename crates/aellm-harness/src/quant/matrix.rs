@@ -61,6 +61,12 @@ impl Matrix {
         Tensor::from_slice(&self.data, (self.rows, self.cols), &Device::Cpu)
     }
 
+    /// `XᵀX` (`cols x cols`, f32) by candle's threaded CPU matmul.
+    pub fn gram(&self) -> candle_core::Result<Tensor> {
+        let t = self.to_tensor()?;
+        t.t()?.contiguous()?.matmul(&t)
+    }
+
     /// Per-column maximum of `|x|`.
     pub fn column_abs_max(&self) -> Vec<f32> {
         let mut m = vec![0f32; self.cols];

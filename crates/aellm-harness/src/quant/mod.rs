@@ -34,6 +34,7 @@ mod grid;
 mod linear;
 mod matrix;
 pub mod nf4;
+mod reference;
 mod rtn;
 mod smoothquant;
 
@@ -41,6 +42,7 @@ pub use aellm_space::{QuantMethod, WeightPrecision};
 pub use apply::{quantize_model, quantize_model_nf4};
 pub use error::QuantError;
 pub use linear::QuantizedLinear;
+pub use reference::weight_only_reference;
 
 use aellm_space::Configuration;
 use candle_core::{Device, Tensor};

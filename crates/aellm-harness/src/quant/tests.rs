@@ -13,6 +13,13 @@ const N: usize = 256;
 /// Input channels 30x larger than the rest.
 const OUTLIERS: [usize; 4] = [3, 40, 77, 100];
 
+/// `‖a − b‖ / ‖b‖` over all elements.
+pub(crate) fn relative_error(a: &Tensor, b: &Tensor) -> f32 {
+    let d = (a - b).unwrap().sqr().unwrap().sum_all().unwrap();
+    let n = b.sqr().unwrap().sum_all().unwrap();
+    (d.to_scalar::<f32>().unwrap() / n.to_scalar::<f32>().unwrap()).sqrt()
+}
+
 fn normal(rng: &mut ChaCha8Rng, len: usize, std: f32) -> Vec<f32> {
     let d = Normal::new(0f32, std).unwrap();
     (0..len).map(|_| d.sample(rng)).collect()
