@@ -202,6 +202,8 @@ check "--max-attempts too many"         2 "max_attempts"        -- $(o) --max-at
 check "--max-attempts negative"         2 "max-attempts"        -- $(o) --max-attempts=-1
 check "--evaluator unknown"             2 "unknown evaluator"   -- $(o) --evaluator gpu
 check "harness asked for another GPU"   2 "costmodel"           -- $(o) --evaluator harness $(S other-gpu.toml)
+check "--accuracy-from: no report there" 2 "aellm optimize --out" -- $(o) --evaluator costmodel $(S other-gpu.toml) --accuracy-from "$WORK/no-report"
+check "--accuracy-from with the harness" 2 "accuracy-from"      -- $(o) --evaluator harness --accuracy-from "$WORK/no-report"
 check "study is not a database"         2 "not-a-study.sqlite"  -- $(o) --study "$WORK/not-a-study.sqlite"
 check "study URL of no known store"     2 "study"               -- $(o) --study "mysql://x@y/z"
 check "measure: configuration file missing" 2 "nothing.json"    -- measure nothing.json

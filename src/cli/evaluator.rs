@@ -7,9 +7,11 @@ use crate::exit::BadInput;
 use aellm::costmodel::{Calibration, CostModel};
 use aellm::harness::evaluator::this_machine;
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
+use aellm::optimizer::report::read_measured;
+use aellm::optimizer::transfer::{TransferParams, TransferredAccuracy};
 use aellm::space::{Evaluator, Scenario};
 use anyhow::Context;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The evaluator used when none is named.
 pub const DEFAULT: &str = "harness";
@@ -31,10 +33,16 @@ fn costmodel(calibration: Option<&Path>) -> anyhow::Result<CostModel> {
 /// (the harness when the scenario's hardware is this machine and the harness
 /// can build the model, else the cost model). Returns it with one line saying
 /// which produces the figures and why, for the report's first lines.
+///
+/// With `accuracy_from` (report directories of earlier runs on other
+/// models), the cost model's accuracy is replaced by the transfer
+/// surrogate's prediction; the harness measures accuracy itself, so the two
+/// do not combine.
 pub fn choose(
     name: &str,
     scenario: &Scenario,
     calibration: Option<&Path>,
+    accuracy_from: &[PathBuf],
 ) -> anyhow::Result<(Box<dyn Evaluator>, String)> {
     let harness = HarnessEvaluator::new(HarnessOptions::default());
     let here = this_machine(harness.options().watts_per_core).name;
@@ -60,6 +68,12 @@ pub fn choose(
             ))
             .into());
         }
+        if !accuracy_from.is_empty() {
+            return Err(BadInput(
+                "--accuracy-from predicts accuracy for the cost model, but the harness measures it on this machine: drop the flag, or add --evaluator costmodel".into(),
+            )
+            .into());
+        }
         let why = format!(
             "figures measured (or estimated where marked) by the harness on this machine ({here})"
         );
@@ -80,7 +94,21 @@ pub fn choose(
         "every figure predicted by the cost model {} ({reason})",
         cm.name()
     );
-    Ok((Box::new(cm), why))
+    if accuracy_from.is_empty() {
+        return Ok((Box::new(cm), why));
+    }
+    let reports = accuracy_from
+        .iter()
+        .map(|d| read_measured(d).map_err(|e| BadInput(format!("--accuracy-from: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let e = TransferredAccuracy::from_reports(cm, &reports, &TransferParams::default())
+        .map_err(|e| BadInput(format!("--accuracy-from: {e}")))?;
+    let why = format!(
+        "{why}, except accuracy: a fraction of the unmodified model's, predicted by boosted \
+         trees trained on {} (transfer across models)",
+        e.provenance()
+    );
+    Ok((Box::new(e), why))
 }
 
 /// `e` with a per-evaluation time limit, when one is given

@@ -37,7 +37,7 @@ pub struct Cli {
 enum Command {
     /// Run the AE-LLM method on a scenario (default: the harness's small
     /// model on this machine) and write a report directory.
-    Optimize(optimize::OptimizeArgs),
+    Optimize(Box<optimize::OptimizeArgs>),
     /// Measure one configuration (a JSON file) with the harness.
     Measure(measure::MeasureArgs),
     /// Show the configuration space: its dimensions, its number of valid
@@ -62,7 +62,7 @@ impl Cli {
     /// Runs the chosen subcommand.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Optimize(a) => optimize::run(a),
+            Command::Optimize(a) => optimize::run(*a),
             Command::Measure(a) => measure::run(a),
             Command::Space(a) => space::run(a),
             Command::Presets(a) => presets::run(a),

@@ -97,6 +97,15 @@ pub struct OptimizeArgs {
     /// Calibration file for the cost model (written by `aellm calibrate`).
     #[arg(long)]
     calibration: Option<PathBuf>,
+    /// Predict accuracy by transfer across models (the paper's section
+    /// 3.5), with the cost model: the report directory of an earlier
+    /// `aellm optimize --out DIR` on another model, which must hold the
+    /// unmodified configuration. Repeat it to continue on further runs
+    /// (smallest model first). Accuracy becomes a fraction of the
+    /// unmodified model's, predicted by boosted trees trained on those
+    /// measurements; the other figures stay the cost model's.
+    #[arg(long = "accuracy-from", value_name = "DIR")]
+    accuracy_from: Vec<PathBuf>,
 }
 
 /// The scenario, its budget from the file (if any) and the space to search.
@@ -158,8 +167,12 @@ fn params(a: &OptimizeArgs, budget: usize, max_attempts: usize) -> AeLlmParams {
 
 pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     let (scenario, file_budget, space) = load_scenario(&a)?;
-    let (evaluator, produced_by) =
-        evaluator::choose(&a.evaluator, &scenario, a.calibration.as_deref())?;
+    let (evaluator, produced_by) = evaluator::choose(
+        &a.evaluator,
+        &scenario,
+        a.calibration.as_deref(),
+        &a.accuracy_from,
+    )?;
     let (eval_timeout, max_attempts) = run_limits(&a)?;
     let evaluator = evaluator::time_limited(evaluator, eval_timeout)?;
     let budget = a.budget.or(file_budget).unwrap_or(24);

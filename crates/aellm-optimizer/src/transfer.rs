@@ -173,5 +173,8 @@ impl AccuracyTransfer {
     }
 }
 
+mod evaluator;
+pub use evaluator::TransferredAccuracy;
+
 #[cfg(test)]
 mod tests;

@@ -89,16 +89,21 @@ pub fn this_machine(watts_per_core: f64) -> HardwareSpec {
     }
 }
 
-/// The paper's space adapted to `model`: GQA groups that divide its heads
-/// (and are fewer), MLA latents of a quarter and a half of its width (the
-/// paper's 256/512 assume a 4096-wide model).
+/// The paper's space adapted to `model`: GQA groups (the paper's 2, 4, 8,
+/// 16 and the checkpoint's own key/value heads) that are fewer than its
+/// heads and divide its key/value heads, since conversion mean-pools them;
+/// MLA latents of a quarter and a half of its width (the paper's 256/512
+/// assume a 4096-wide model).
 pub fn space_for(model: &ModelSpec) -> Space {
     let mut s = Space::paper();
     let mut attention = vec![Attention::Mha, Attention::Mqa];
+    let mut groups = vec![2, 4, 8, 16, model.kv_heads];
+    groups.sort_unstable();
+    groups.dedup();
     attention.extend(
-        [2, 4, 8, 16]
+        groups
             .into_iter()
-            .filter(|g| *g < model.heads && model.heads.is_multiple_of(*g))
+            .filter(|g| 1 < *g && *g < model.heads && model.kv_heads.is_multiple_of(*g))
             .map(|kv_groups| Attention::Gqa { kv_groups }),
     );
     attention.extend(
@@ -106,4 +111,34 @@ pub fn space_for(model: &ModelSpec) -> Space {
     );
     s.attention = attention;
     s.for_model(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// GQA groups come from pooling the checkpoint's key/value heads: SmolLM2's 9 heads and 3
+    /// key/value heads allow GQA-3 (itself) and MQA, not the paper's 2/4/8.
+    #[test]
+    fn gqa_groups_divide_the_checkpoints_key_value_heads() {
+        let gqa = |heads, kv_heads| -> Vec<u32> {
+            let m = ModelSpec {
+                heads,
+                kv_heads,
+                ..tiny_model()
+            };
+            space_for(&m)
+                .attention
+                .iter()
+                .filter_map(|a| match a {
+                    Attention::Gqa { kv_groups } => Some(*kv_groups),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(gqa(9, 3), vec![3]);
+        assert_eq!(gqa(32, 8), vec![2, 4, 8]);
+        assert_eq!(gqa(32, 32), vec![2, 4, 8, 16]);
+        assert_eq!(gqa(4, 4), vec![2]);
+    }
 }

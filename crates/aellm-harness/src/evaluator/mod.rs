@@ -34,8 +34,10 @@ use std::sync::{Arc, Mutex};
 /// every stored key. m3: formula figures (parameters, optimizer state, KV
 /// heads) are labelled estimated. m4: tuned weights are detached from the
 /// training graph, so a served model no longer holds one (peak memory of
-/// full fine-tunes fell), and real checkpoints are measured.
-pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m4");
+/// full fine-tunes fell), and real checkpoints are measured. m5: MHA on a
+/// GQA checkpoint repeats its key/value heads (it kept them before); INT4
+/// and FP8 quality of real checkpoints on their dequantized weights.
+pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m5");
 
 /// Measures a configuration on a real candle model: converts the cached
 /// pretrained base to the configuration's architecture, fine-tunes it

@@ -30,7 +30,13 @@ pub(crate) fn convert_architecture(
     c: &Configuration,
 ) -> Result<(ModelConfig, Weights)> {
     let (cfg, w) = match c.architecture.attention {
-        Attention::Mha => (*base, w.clone()),
+        // A GQA checkpoint becomes MHA by repeating its key/value heads (same function).
+        Attention::Mha => match base.attention {
+            AttentionConfig::Standard { kv_heads } if kv_heads < base.heads => {
+                convert::to_mha(base, w)?
+            }
+            _ => (*base, w.clone()),
+        },
         Attention::Mqa => convert::to_gqa(base, w, 1)?,
         Attention::Gqa { kv_groups } => convert::to_gqa(base, w, kv_groups as usize)?,
         Attention::Mla { latent_dim } => {

@@ -107,8 +107,8 @@ fn quantize_one(g: LinearGroup<'_>, rows: &Tensor, spec: &QuantSpec) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quant::tests::relative_error;
     use crate::model::{FfnConfig, ModelConfig, seeded};
+    use crate::quant::tests::relative_error;
     use crate::quant::{QuantMethod, WeightPrecision};
     use candle_core::Device;
 

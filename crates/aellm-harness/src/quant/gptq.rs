@@ -11,8 +11,10 @@
 //! weights as already updated, on the same grid as the `Q4_0`/`Q8_0` blocks, so the result is
 //! stored in the block format exactly.
 //!
-//! `XᵀX` is one f32 matrix multiply, as the reference implementation accumulates it; everything
-//! after is f64. Rows are independent given `U`, so chunks of rows are quantized in parallel.
+//! `XᵀX` is one f32 matrix multiply, as the reference implementation accumulates it; `H⁻¹` and
+//! its factor are computed in f64, and the column sweep runs in f32 as the reference's does (half
+//! the memory traffic, twice the SIMD lanes). Rows are independent given `U`, so chunks of rows
+//! are quantized in parallel.
 
 use super::grid::{Bits, IntWeights};
 use super::matrix::Matrix;
@@ -33,7 +35,7 @@ const ROW_CHUNK: usize = 16;
 pub(crate) struct Hessian {
     n: usize,
     /// Upper Cholesky factor of `H⁻¹`, row-major `n x n`.
-    u: Vec<f64>,
+    u: Vec<f32>,
     /// Input channels that are zero in every calibration row.
     dead: Vec<bool>,
 }
@@ -56,6 +58,7 @@ impl Hessian {
         }
         let not_pd = |pivot| QuantError::NotPositiveDefinite { pivot, damp };
         let u = cholesky::inverse_upper(&h, n).map_err(not_pd)?;
+        let u = u.into_iter().map(|v| v as f32).collect();
         Ok(Hessian { n, u, dead })
     }
 
@@ -104,7 +107,7 @@ impl Hessian {
     ) -> Result<(IntWeights, f64), QuantError> {
         let (n, u) = (self.n, &self.u);
         let rows = w.len() / n;
-        let mut wf: Vec<f64> = w.iter().map(|&v| f64::from(v)).collect();
+        let mut wf: Vec<f32> = w.to_vec();
         for row in wf.chunks_exact_mut(n) {
             for (v, _) in row.iter_mut().zip(&self.dead).filter(|(_, d)| **d) {
                 *v = 0.0;
@@ -113,7 +116,8 @@ impl Hessian {
         let block = group_size * (BLOCK_COLUMNS / group_size).max(1);
         let mut iw = IntWeights::zeros(rows, n, bits);
         let mut d_row = vec![f16::ZERO; rows];
-        let mut err = vec![0f64; rows * block];
+        let mut err = vec![0f32; rows * block];
+        let mut group = vec![0f64; group_size];
         let mut loss = 0f64;
         for i1 in (0..n).step_by(block) {
             let i2 = (i1 + block).min(n);
@@ -121,7 +125,10 @@ impl Hessian {
                 if i % group_size == 0 {
                     // The group lies inside this block (blocks are whole groups), fully updated.
                     for (r, d) in d_row.iter_mut().enumerate() {
-                        *d = bits.group_scale(&wf[r * n + i..r * n + i + group_size], input)?;
+                        for (g, &v) in group.iter_mut().zip(&wf[r * n + i..]) {
+                            *g = f64::from(v);
+                        }
+                        *d = bits.group_scale(&group, input)?;
                         iw.set_scale(r, i, group_size, *d);
                     }
                 }
@@ -130,10 +137,10 @@ impl Hessian {
                 for (r, &d) in d_row.iter().enumerate() {
                     let row = &mut wf[r * n..(r + 1) * n];
                     let wv = row[i];
-                    let q = bits.quantize(wv, d);
+                    let q = bits.quantize(f64::from(wv), d);
                     iw.q[r * n + i] = q;
-                    let e = (wv - f64::from(q) * d.to_f64()) / uii;
-                    loss += e * e / 2.0;
+                    let e = (wv - f32::from(q) * d.to_f32()) / uii;
+                    loss += f64::from(e * e) / 2.0;
                     err[r * block + i - i1] = e;
                     for (wj, &uij) in row[i + 1..i2].iter_mut().zip(u_row) {
                         *wj -= e * uij;
@@ -147,7 +154,7 @@ impl Hessian {
 
     /// Lazy batch: the errors of block `i1..i2` reach the later columns in one pass. Each row
     /// still takes the block's errors in column order, so the sums match the per-row order.
-    fn lazy_update(&self, wf: &mut [f64], err: &[f64], block: usize, i1: usize, i2: usize) {
+    fn lazy_update(&self, wf: &mut [f32], err: &[f32], block: usize, i1: usize, i2: usize) {
         let (n, u) = (self.n, &self.u);
         for k in 0..i2 - i1 {
             // One row of U, kept in cache across the chunk's rows.
@@ -218,19 +225,20 @@ mod tests {
     /// column at once. Same integers as the blocked version.
     fn unblocked(h: &Hessian, w: &Matrix, bits: Bits, group: usize) -> IntWeights {
         let n = h.n;
-        let mut wf: Vec<f64> = w.data.iter().map(|&v| f64::from(v)).collect();
+        let mut wf: Vec<f32> = w.data.clone();
         let mut iw = IntWeights::zeros(w.rows, n, bits);
         for r in 0..w.rows {
             let row = &mut wf[r * n..(r + 1) * n];
             let mut d = half::f16::ZERO;
             for i in 0..n {
                 if i % group == 0 {
-                    d = bits.group_scale(&row[i..i + group], "w").unwrap();
+                    let g: Vec<f64> = row[i..i + group].iter().map(|&v| f64::from(v)).collect();
+                    d = bits.group_scale(&g, "w").unwrap();
                     iw.set_scale(r, i, group, d);
                 }
-                let q = bits.quantize(row[i], d);
+                let q = bits.quantize(f64::from(row[i]), d);
                 iw.q[r * n + i] = q;
-                let e = (row[i] - f64::from(q) * d.to_f64()) / h.u[i * n + i];
+                let e = (row[i] - f32::from(q) * d.to_f32()) / h.u[i * n + i];
                 for (wj, &uij) in row[i + 1..]
                     .iter_mut()
                     .zip(&h.u[i * n + i + 1..(i + 1) * n])

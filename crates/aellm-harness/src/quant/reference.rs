@@ -57,8 +57,8 @@ pub fn weight_only_reference(model: &Transformer) -> Result<Option<Transformer>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quant::tests::relative_error;
     use crate::model::{ModelConfig, seeded};
+    use crate::quant::tests::relative_error;
     use crate::quant::{QuantMethod, QuantSpec, quantize_model};
     use candle_core::{Device, Tensor};
 

@@ -1,11 +1,15 @@
 //! The report directory: fronts as JSON and CSV, every measurement as CSV, a
 //! Markdown report, 2-D projections of the front as SVG, and one
-//! self-contained HTML page to explore all four objectives.
+//! self-contained HTML page to explore all four objectives; and the measured
+//! evaluations of a report read back ([`read_measured`]).
 
 mod html;
 mod markdown;
+mod read;
 mod svg;
 mod tables;
+
+pub use read::{MeasuredReport, read_measured};
 
 use crate::{AeLlmResult, OptimizerError};
 use std::path::{Path, PathBuf};
@@ -156,6 +160,28 @@ pub(crate) mod sample {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What transfer reads back is what was measured: the scenario, and each successful
+    /// evaluation's configuration and objectives (a failure is left out).
+    #[test]
+    fn measured_evaluations_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = sample::result();
+        write_report(dir.path(), &r).unwrap();
+        let back = read_measured(dir.path()).unwrap();
+        assert_eq!(back.scenario, r.scenario);
+        let want: Vec<_> = r
+            .evaluations
+            .iter()
+            .filter_map(|e| e.measurement().map(|m| (e.configuration, m.objectives())))
+            .collect();
+        assert_eq!(want.len(), 5);
+        assert_eq!(back.measured, want);
+        let missing = read_measured(dir.path().join("nope"))
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("aellm optimize --out"), "{missing}");
+    }
 
     #[test]
     fn writes_every_file_and_they_parse() {

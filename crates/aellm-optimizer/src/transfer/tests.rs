@@ -4,7 +4,8 @@
 
 use super::*;
 use aellm_space::{
-    Attention, FineTuneMethod, KvCache, Moe, QuantMethod, Space, WeightPrecision, presets,
+    Attention, EvalError, Evaluator, FineTuneMethod, KvCache, Measurement, Moe, QuantMethod, Space,
+    WeightPrecision, presets,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -187,4 +188,73 @@ fn the_figure_is_predicted_and_names_what_trained_it() {
         too_few,
         Err(OptimizerError::TooFewMeasurements { .. })
     ));
+}
+
+/// An evaluator that knows latency, memory and energy but not accuracy (as
+/// the cost model for an unmeasured technique): constant figures.
+#[derive(Debug)]
+struct NoAccuracy;
+
+impl Evaluator for NoAccuracy {
+    fn name(&self) -> String {
+        "no-accuracy".into()
+    }
+    fn evaluate(&self, _: &Configuration, _: &Scenario) -> Result<Measurement, EvalError> {
+        let o = Objectives {
+            accuracy: 0.5,
+            latency_ms: 10.0,
+            memory_gb: 2.0,
+            energy_j: 3.0,
+        };
+        Ok(Measurement::new(
+            o,
+            aellm_space::Provenance::Predicted,
+            "no-accuracy",
+        ))
+    }
+}
+
+#[test]
+fn the_evaluator_takes_accuracy_from_the_reports_and_keeps_the_rest() {
+    let p = params();
+    let (small, big) = (scenario("tinyllama-1.1b"), scenario("llama-2-7b"));
+    let report = |s: &Scenario, n, seed| crate::report::MeasuredReport {
+        scenario: s.clone(),
+        measured: study(s, n, 0.4, false, seed),
+    };
+    let e = TransferredAccuracy::from_reports(
+        NoAccuracy,
+        &[report(&small, 150, 7), report(&big, 8, 8)],
+        &p,
+    )
+    .unwrap();
+    assert_eq!(
+        e.provenance(),
+        "150 measurements of tinyllama-1.1b, then 8 measurements of llama-2-7b"
+    );
+    let test: Vec<Configuration> = study(&big, 60, 0.7, false, 9)
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let mut errors = Vec::new();
+    for c in &test {
+        let m = e.evaluate(c, &big).unwrap();
+        assert_eq!(m.accuracy.provenance, aellm_space::Provenance::Predicted);
+        assert_eq!(m.extra["accuracy_without_transfer"].value, 0.5);
+        assert_eq!((m.latency_ms.value, m.memory_gb.value), (10.0, 2.0));
+        assert!(
+            m.evaluator
+                .contains("accuracy transferred from 150 measurements")
+        );
+        errors.push((m.accuracy.value - effect(c, false)).abs());
+    }
+    errors.sort_by(f64::total_cmp);
+    // The per-technique effects were learnt: far closer than the constant 0.5.
+    assert!(
+        errors[errors.len() / 2] < 0.03,
+        "median error {}",
+        errors[30]
+    );
+    let none = TransferredAccuracy::from_reports(NoAccuracy, &[], &p).unwrap_err();
+    assert!(none.to_string().contains("at least one report"), "{none}");
 }
