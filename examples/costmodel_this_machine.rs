@@ -4,8 +4,11 @@
 //! ```sh
 //! cargo run --release --example narrowed_space        # writes the file below (the lead's run)
 //! cargo run --release --example costmodel_this_machine -- \
-//!     $TMPDIR/aellm-narrowed/exhaustive-<harness>.json [MORE.json ...]
+//!     $TMPDIR/aellm-narrowed/exhaustive-<harness>.json [MORE.json ...] [REPORT_DIR ...]
 //! ```
+//! A directory argument is the report of an `aellm optimize --out DIR` run
+//! of the harness on this machine (e.g. SmolLM2-135M): none of its runs is
+//! fitted on; all are held out.
 //! Each file is what `examples/narrowed_space.rs` writes: a scenario, the
 //! evaluator's name and every evaluation (configuration and measurement or
 //! error). This example measures nothing itself.
@@ -30,8 +33,10 @@
 //! together (one median per configuration), so only their sum is compared.
 
 use aellm::costmodel::{Calibration, Efficiency, LocalRun, Runtime, fit_local};
+use aellm::harness::HarnessEvaluator;
 use aellm::harness::HarnessOptions;
 use aellm::harness::evaluator::footprint_options;
+use aellm::optimizer::report::read_measured;
 use aellm::space::footprint::FootprintOptions;
 use aellm::space::{Evaluation, Provenance, Scenario};
 use anyhow::{Context, Result, bail};
@@ -105,6 +110,40 @@ fn read(path: &str) -> Result<Recorded> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
     let v = serde_json::from_str(&text).with_context(|| format!("{path} is not JSON"))?;
     Recorded::from_json(v).with_context(|| format!("{path} is not narrowed_space's JSON"))
+}
+
+/// An `aellm optimize --out DIR` report of the harness (e.g. SmolLM2 on
+/// this machine): every run whose latency and memory were measured here,
+/// all held out. The report keeps objectives, not provenance per figure
+/// beyond accuracy, so the scenario must be this machine's.
+fn report_dir(dir: &str, fo: FootprintOptions) -> Result<(String, Vec<LocalRun>)> {
+    let r = read_measured(dir).with_context(|| format!("{dir} is not a report directory"))?;
+    let here = HarnessEvaluator::default_scenario().hardware.name;
+    if r.scenario.hardware.name != here {
+        bail!(
+            "{dir}: measured on `{}`, not this machine (`{here}`)",
+            r.scenario.hardware.name
+        );
+    }
+    let runs: Vec<LocalRun> = r
+        .measured
+        .iter()
+        .map(|(c, o)| LocalRun {
+            configuration: *c,
+            scenario: r.scenario.clone(),
+            footprint: fo,
+            runtime: Runtime::CandleCpu,
+            latency_ms: o.latency_ms,
+            memory_gb: o.memory_gb,
+        })
+        .collect();
+    println!(
+        "{dir}: a report of {} on {}: {} measured runs, all held out",
+        r.scenario.model.name,
+        r.scenario.hardware.name,
+        runs.len()
+    );
+    Ok((format!("{dir} ({})", r.scenario.model.name), runs))
 }
 
 fn median_abs(v: impl IntoIterator<Item = f64>) -> f64 {
@@ -228,7 +267,12 @@ fn main() -> Result<()> {
     }
     let fo = footprint_options(&HarnessOptions::default());
     let mut splits = Vec::new();
+    let mut other_models = Vec::new();
     for p in &paths {
+        if std::path::Path::new(p).is_dir() {
+            other_models.push(report_dir(p, fo)?);
+            continue;
+        }
         let rec = read(p)?;
         let s = split(p, &rec, fo);
         println!(
@@ -257,6 +301,14 @@ fn main() -> Result<()> {
         report(
             &format!("held out: {} (positions 1, 2, 5, 6, ...)", s.name),
             &s.held_out,
+            &f,
+            true,
+        )?;
+    }
+    for (name, runs) in &other_models {
+        report(
+            &format!("held out whole (no run of it was fitted on): {name}"),
+            runs,
             &f,
             true,
         )?;

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! scripts/fetch-model.sh smollm2-135m && bash scripts/fetch-data.sh   # once
-//! cargo run --release --example real_model_eval                      # or: -- MODEL RUNS
+//! cargo run --release --example real_model_eval                      # or: -- MODEL RUNS [all|timings|methods]
 //! ```
 //! The evaluation sizes are `RealOptions::default()` (printed first). The
 //! timings are wall-clock on this machine with whatever else runs on it:
@@ -51,8 +51,16 @@ fn main() -> Result<()> {
     println!(
         "latency shape: prompt {PROMPT} + {OUTPUT} generated tokens, batch 1 (scaled down from the paper's 512 + 128)"
     );
-    timings(&p, runs)?;
-    methods(&p)?;
+    let part = args.next().unwrap_or_else(|| "all".into());
+    if !matches!(part.as_str(), "all" | "timings" | "methods") {
+        anyhow::bail!("third argument `{part}`: use all, timings or methods");
+    }
+    if part != "methods" {
+        timings(&p, runs)?;
+    }
+    if part != "timings" {
+        methods(&p)?;
+    }
     Ok(())
 }
 

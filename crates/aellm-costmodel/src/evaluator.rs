@@ -10,8 +10,9 @@ use aellm_space::{Configuration, EvalError, Evaluator, Figure, Measurement, Scen
 use std::collections::BTreeMap;
 
 /// Version of the formulas: part of the evaluator's name, so a study never
-/// mixes predictions of different cost models.
-pub const COSTMODEL_VERSION: &str = "c3";
+/// mixes predictions of different cost models. c4: candle's MLA on a CPU
+/// re-expands its latent cache every decode step (GPU predictions unchanged).
+pub const COSTMODEL_VERSION: &str = "c4";
 
 /// Predicts latency, memory, energy, fine-tuning cost and accuracy on the
 /// scenario's hardware from the configuration's counts.

@@ -39,6 +39,11 @@ pub struct Kernel {
     pub extra_bytes_per_weight: f64,
     /// Whether each routed expert is its own launch.
     pub launch_per_expert: bool,
+    /// Whether MLA multiplies the whole latent cache by its up-projections
+    /// at every decode step (the harness's candle MLA, without the weight
+    /// absorption serving engines use), rather than the new token's only.
+    #[serde(default)]
+    pub expands_latent_cache: bool,
 }
 
 /// The kernel for `inference` on `hw`, per device.
@@ -77,6 +82,7 @@ fn candle_cpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
         precision: p,
         extra_bytes_per_weight: if p == WeightPrecision::Fp8 { 8.0 } else { 0.0 },
         launch_per_expert: true,
+        expands_latent_cache: true,
     }
 }
 
@@ -91,6 +97,7 @@ fn gpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
         precision: p,
         extra_bytes_per_weight: 0.0,
         launch_per_expert: false,
+        expands_latent_cache: false,
     };
     let weight_only = |path: &str| Kernel {
         peak_ops: fp16,
@@ -99,6 +106,7 @@ fn gpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
         precision: p,
         extra_bytes_per_weight: 0.0,
         launch_per_expert: false,
+        expands_latent_cache: false,
     };
     match (inference.weights, inference.method) {
         (WeightPrecision::Fp16, _) => native(WeightPrecision::Fp16, "FP16 tensor cores"),

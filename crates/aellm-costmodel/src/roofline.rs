@@ -295,6 +295,32 @@ impl Roofline<'_> {
         let b = batch as f64;
         let mut t = self.forward(b, b);
         t.add(self.attention(b, 1.0, context as f64));
+        t.add(self.latent_expansion(b * context.saturating_sub(1) as f64));
+        t
+    }
+
+    /// MLA's up-projections applied again to `rows` cached positions (over
+    /// the batch), where the kernel expands the whole latent cache each step
+    /// (see [`Kernel::expands_latent_cache`]); nothing otherwise. Compute and
+    /// the expanded keys and values written are both linear in `rows`, and no
+    /// launch is added (the step's own up-projection launches it), so a sum
+    /// over steps equals one call on the summed rows.
+    fn latent_expansion(&self, rows: f64) -> PhaseTime {
+        if !self.kernel.expands_latent_cache || rows <= 0.0 {
+            return PhaseTime::default();
+        }
+        let f = self.footprint;
+        let rate = self.efficiency.precision.get(self.kernel.precision);
+        let mut t = PhaseTime::default();
+        for op in f
+            .operators()
+            .iter()
+            .filter(|o| o.name == "k_up" || o.name == "v_up")
+        {
+            let flops = 2.0 * rows * op.active_parameters() as f64;
+            let bytes = rows * (op.output * op.layers) as f64 * ACTIVATION_BYTES;
+            t.add(self.phase(self.sides(flops, bytes, false, rate), 0.0));
+        }
         t
     }
 
@@ -310,6 +336,9 @@ impl Roofline<'_> {
         // Everything but attention is the same at every step.
         let mut t = self.forward(b, b).times(steps);
         t.add(self.decode_attention(b, prompt + 1, prompt + output - 1));
+        // Step i re-expands prompt + i - 1 cached positions.
+        let cached = steps * prompt as f64 + steps * (steps - 1.0) / 2.0;
+        t.add(self.latent_expansion(b * cached));
         t
     }
 }

@@ -478,3 +478,50 @@ fn a_calibration_row_too_large_to_be_real_names_its_row_and_field() {
         .to_string();
     assert!(zero.contains("row 1") && zero.contains("`value`"), "{zero}");
 }
+
+/// The harness's candle MLA multiplies the whole latent cache by its
+/// up-projections at every decode step; a GPU engine absorbs them. The
+/// difference is exactly those products over the cached positions.
+#[test]
+fn candle_mla_pays_for_expanding_its_latent_cache_every_step() {
+    let m = presets::model("llama-2-7b").unwrap();
+    let hw = presets::hardware("rtx-4090").unwrap();
+    let e = Efficiency::default();
+    let mut c = aellm_space::Configuration::default();
+    c.architecture.attention = aellm_space::Attention::Mla { latent_dim: 512 };
+    let f = Footprint::new(&m, &c, FootprintOptions::default()).unwrap();
+    let k = crate::kernel::kernel_for(&hw, &c.inference, crate::Runtime::CandleCpu);
+    assert!(k.expands_latent_cache);
+    assert!(
+        !crate::kernel::kernel_for(&hw, &c.inference, crate::Runtime::Gpu).expands_latent_cache
+    );
+    let absorbed = crate::kernel::Kernel {
+        expands_latent_cache: false,
+        ..k.clone()
+    };
+    let step = |k: &crate::kernel::Kernel, ctx| {
+        Roofline {
+            footprint: &f,
+            hardware: &hw,
+            kernel: k.clone(),
+            efficiency: &e,
+        }
+        .decode_step(1, ctx)
+        .compute_at_peak
+    };
+    let up: f64 = f
+        .operators()
+        .iter()
+        .filter(|o| o.name == "k_up" || o.name == "v_up")
+        .map(|o| o.active_parameters() as f64)
+        .sum();
+    assert!(up > 0.0);
+    for ctx in [1u64, 2, 1000] {
+        let want = 2.0 * (ctx - 1) as f64 * up / k.peak_ops;
+        let got = step(&k, ctx) - step(&absorbed, ctx);
+        assert!(
+            (got - want).abs() <= 1e-9 * want.max(1e-12),
+            "{ctx}: {got} vs {want}"
+        );
+    }
+}

@@ -113,6 +113,7 @@ pub(crate) fn result(
         baselines: Vec::new(),
         near_misses,
         evaluations,
+        baseline_runs: Vec::new(),
         stopped,
         notes: Vec::new(),
     }

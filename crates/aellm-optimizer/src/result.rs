@@ -128,6 +128,11 @@ pub struct AeLlmResult {
     pub near_misses: Vec<NearMiss>,
     /// Every evaluation of the run, failures included.
     pub evaluations: Vec<Evaluation>,
+    /// Each baseline's evaluations, `(method, evaluations)` in table order,
+    /// when baselines ran beside AE-LLM (they are measurements of the run
+    /// too: `measurements.csv` lists them under their method).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub baseline_runs: Vec<(String, Vec<Evaluation>)>,
     /// Why the run stopped.
     pub stopped: TerminationReason,
     /// Caveats the reader must see next to the figures (for example what an

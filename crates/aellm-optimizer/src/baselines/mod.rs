@@ -129,6 +129,7 @@ pub(crate) fn measure_baselines(
 /// is taken on the normalised objectives with reference point 1.1. AE-LLM's
 /// row comes from `result`, which also receives the table.
 pub fn compare(result: &mut AeLlmResult, baselines: &BaselineRuns) -> Result<(), OptimizerError> {
+    result.baseline_runs = baselines.runs.clone();
     let s = result.scenario.clone();
     let mut methods: Vec<(String, Vec<Evaluation>)> = baselines.runs.clone();
     methods.push(("AE-LLM".into(), result.evaluations.clone()));

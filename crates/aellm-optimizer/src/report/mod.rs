@@ -151,6 +151,7 @@ pub(crate) mod sample {
             }],
             near_misses: vec![],
             evaluations,
+            baseline_runs: Vec::new(),
             stopped: crate::TerminationReason::Finished,
             notes: vec!["fine-tuning is not measured yet".into()],
         }
@@ -160,6 +161,7 @@ pub(crate) mod sample {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aellm_space::Configuration;
 
     /// What transfer reads back is what was measured: the scenario, and each successful
     /// evaluation's configuration and objectives (a failure is left out).
@@ -177,6 +179,17 @@ mod tests {
             .collect();
         assert_eq!(want.len(), 5);
         assert_eq!(back.measured, want);
+        // A baseline's measurements are the run's too (the unmodified configuration is often
+        // measured only by the `default` baseline); a configuration already read is not repeated.
+        let mut r = r;
+        let first = r.evaluations[0].clone();
+        let mut unmodified = first.clone();
+        unmodified.configuration = Configuration::default();
+        r.baseline_runs = vec![("default".into(), vec![unmodified.clone(), first])];
+        write_report(dir.path(), &r).unwrap();
+        let back = read_measured(dir.path()).unwrap();
+        assert_eq!(back.measured.len(), 6);
+        assert_eq!(back.measured[5].0, Configuration::default());
         let missing = read_measured(dir.path().join("nope"))
             .unwrap_err()
             .to_string();

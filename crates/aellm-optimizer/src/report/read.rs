@@ -12,8 +12,9 @@ use std::path::Path;
 pub struct MeasuredReport {
     /// The scenario of the run (from `front.json`).
     pub scenario: Scenario,
-    /// Every evaluation whose accuracy is `measured` (from `measurements.csv`),
-    /// with its objectives; failures and predicted rows are left out.
+    /// Every configuration whose accuracy is `measured` (from `measurements.csv`:
+    /// AE-LLM's evaluations, then the baselines'), once, with its objectives;
+    /// failures and predicted rows are left out.
     pub measured: Vec<(Configuration, Objectives)>,
 }
 
@@ -52,7 +53,7 @@ pub fn read_measured(dir: impl AsRef<Path>) -> Result<MeasuredReport, OptimizerE
     ]
     .map(col);
     let (acc, acc_p, lat, mem, energy, config) = (acc?, acc_p?, lat?, mem?, energy?, config?);
-    let mut measured = Vec::new();
+    let mut measured: Vec<(Configuration, Objectives)> = Vec::new();
     for (i, row) in rd.records().enumerate() {
         let row = row.map_err(|e| io_err(&path, e))?;
         if row.get(acc_p) != Some("measured") {
@@ -75,7 +76,10 @@ pub fn read_measured(dir: impl AsRef<Path>) -> Result<MeasuredReport, OptimizerE
             memory_gb: num(mem, "memory_gb")?,
             energy_j: num(energy, "energy_j")?,
         };
-        measured.push((c, o));
+        // AE-LLM's and a baseline's evaluation of one configuration are one measurement.
+        if !measured.iter().any(|(seen, _)| *seen == c) {
+            measured.push((c, o));
+        }
     }
     Ok(MeasuredReport { scenario, measured })
 }

@@ -1,7 +1,7 @@
 //! CSV tables of the fronts and of every measurement.
 
 use crate::AeLlmResult;
-use aellm_space::{Figure, Provenance};
+use aellm_space::{Evaluation, Figure, Provenance};
 
 fn configuration_columns(c: &aellm_space::Configuration) -> [String; 8] {
     let a = &c.architecture;
@@ -65,16 +65,26 @@ pub fn front_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
-/// `measurements.csv`: every evaluation of the study, failures included,
-/// with each figure's provenance, then two columns per extra figure any
+/// `measurements.csv`: every evaluation of the run, AE-LLM's then each
+/// baseline's, failures included, with each figure's provenance and the
+/// method that asked for it, then two columns per extra figure any
 /// evaluation reported (fine-tuning cost, timings, …): its value and its
 /// provenance (`NAME_provenance`), so every figure says how it was obtained.
 pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let extra_keys: std::collections::BTreeSet<&str> = r
+    let runs: Vec<(&str, &Evaluation)> = r
         .evaluations
         .iter()
-        .filter_map(|e| e.measurement())
+        .map(|e| ("AE-LLM", e))
+        .chain(
+            r.baseline_runs
+                .iter()
+                .flat_map(|(m, ev)| ev.iter().map(move |e| (m.as_str(), e))),
+        )
+        .collect();
+    let extra_keys: std::collections::BTreeSet<&str> = runs
+        .iter()
+        .filter_map(|(_, e)| e.measurement())
         .flat_map(|m| m.extra.keys())
         .map(String::as_str)
         .collect();
@@ -90,6 +100,7 @@ pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
         "energy_provenance",
         "error",
         "configuration_json",
+        "method",
     ]);
     let extra_headers: Vec<String> = extra_keys
         .iter()
@@ -97,7 +108,7 @@ pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
         .collect();
     h.extend(extra_headers.iter().map(String::as_str));
     w.write_record(&h)?;
-    for e in &r.evaluations {
+    for (method, e) in runs {
         let mut row: Vec<String> = configuration_columns(&e.configuration).to_vec();
         match &e.outcome {
             Ok(m) => {
@@ -112,6 +123,7 @@ pub fn measurements_csv(r: &AeLlmResult) -> Result<Vec<u8>, csv::Error> {
             }
         }
         row.push(e.configuration.key());
+        row.push(method.to_string());
         let extra = e.measurement().map(|m| &m.extra);
         row.extend(extra_keys.iter().flat_map(|k| {
             extra
