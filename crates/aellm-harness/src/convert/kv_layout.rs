@@ -34,7 +34,7 @@ pub fn kv_layout(
         KvCache::Int8 => Ok((*cfg, w.clone(), CachePrecision::Int8)),
         KvCache::MqaStyle => pooled(1),
         KvCache::GqaStyle => {
-            pooled((cfg.heads / KvCache::GQA_STYLE_HEADS_PER_GROUP as usize).max(1))
+            pooled(KvCache::gqa_style_heads(cfg.heads as u64, cfg.kv_heads() as u64) as usize)
         }
     }
 }
@@ -66,6 +66,17 @@ mod tests {
         assert_eq!((mq.kv_heads(), p), (1, CachePrecision::Full));
         let (gq, _, _) = kv_layout(&c, &w, KvCache::GqaStyle).unwrap();
         assert_eq!(gq.kv_heads(), 2);
+        // 9 heads: 9 / 4 rounded up to a divisor of 9.
+        let nine = ModelConfig {
+            heads: 9,
+            hidden: 72,
+            attention: AttentionConfig::Standard { kv_heads: 9 },
+            ..c
+        };
+        let (vm9, _) = seeded(nine, 1, &candle_core::Device::Cpu).unwrap();
+        let w9 = weights_of(&vm9).unwrap();
+        let (g9, _, _) = kv_layout(&nine, &w9, KvCache::GqaStyle).unwrap();
+        assert_eq!(g9.kv_heads(), 3);
         assert_eq!(
             kv_layout(&c, &w, KvCache::Int8).unwrap().2,
             CachePrecision::Int8

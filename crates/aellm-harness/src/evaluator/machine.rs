@@ -93,7 +93,7 @@ pub fn this_machine(watts_per_core: f64) -> HardwareSpec {
 /// 16 and the checkpoint's own key/value heads) that are fewer than its
 /// heads and divide its key/value heads, since conversion mean-pools them;
 /// MLA latents of a quarter and a half of its width (the paper's 256/512
-/// assume a 4096-wide model).
+/// assume a 4096-wide model), rounded up to whole quantization blocks.
 pub fn space_for(model: &ModelSpec) -> Space {
     let mut s = Space::paper();
     let mut attention = vec![Attention::Mha, Attention::Mqa];
@@ -106,8 +106,13 @@ pub fn space_for(model: &ModelSpec) -> Space {
             .filter(|g| 1 < *g && *g < model.heads && model.kv_heads.is_multiple_of(*g))
             .map(|kv_groups| Attention::Gqa { kv_groups }),
     );
+    // Rounded up to whole integer blocks, so the up-projections (whose input is the latent)
+    // can be stored in INT8/INT4.
+    let block = crate::quant::BLOCK_SIZE as u32;
     attention.extend(
-        [model.hidden / 4, model.hidden / 2].map(|latent_dim| Attention::Mla { latent_dim }),
+        [model.hidden / 4, model.hidden / 2].map(|l| Attention::Mla {
+            latent_dim: l.div_ceil(block) * block,
+        }),
     );
     s.attention = attention;
     s.for_model(model)
@@ -140,5 +145,23 @@ mod tests {
         assert_eq!(gqa(32, 8), vec![2, 4, 8]);
         assert_eq!(gqa(32, 32), vec![2, 4, 8, 16]);
         assert_eq!(gqa(4, 4), vec![2]);
+    }
+
+    /// SmolLM2's width 576 gives latents 144 and 288; 144 is not whole blocks of 32.
+    #[test]
+    fn mla_latents_are_whole_quantization_blocks() {
+        let m = ModelSpec {
+            hidden: 576,
+            ..tiny_model()
+        };
+        let latents: Vec<u32> = space_for(&m)
+            .attention
+            .iter()
+            .filter_map(|a| match a {
+                Attention::Mla { latent_dim } => Some(*latent_dim),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(latents, vec![160, 288]);
     }
 }

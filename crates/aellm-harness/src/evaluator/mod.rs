@@ -36,8 +36,10 @@ use std::sync::{Arc, Mutex};
 /// training graph, so a served model no longer holds one (peak memory of
 /// full fine-tunes fell), and real checkpoints are measured. m5: MHA on a
 /// GQA checkpoint repeats its key/value heads (it kept them before); INT4
-/// and FP8 quality of real checkpoints on their dequantized weights.
-pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m5");
+/// and FP8 quality of real checkpoints on their dequantized weights. m6:
+/// a GQA-style cache keeps a divisor of the key/value heads (9 heads: 3, was
+/// refused), so stored refusals are not served.
+pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m6");
 
 /// Measures a configuration on a real candle model: converts the cached
 /// pretrained base to the configuration's architecture, fine-tunes it

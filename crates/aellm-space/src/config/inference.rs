@@ -105,6 +105,25 @@ impl KvCache {
     /// Query heads that share one cached key/value head under [`KvCache::GqaStyle`].
     pub const GQA_STYLE_HEADS_PER_GROUP: u32 = 4;
 
+    /// Key/value heads a GQA-style cache keeps for an attention of `heads`
+    /// query heads computing `kv_heads` key/value heads: one per
+    /// [`Self::GQA_STYLE_HEADS_PER_GROUP`] query heads, rounded up to a
+    /// divisor of `kv_heads` (the heads are mean-pooled in equal groups), and
+    /// never more than `kv_heads`.
+    ///
+    /// ```
+    /// use aellm_space::KvCache;
+    /// assert_eq!(KvCache::gqa_style_heads(32, 32), 8);
+    /// assert_eq!(KvCache::gqa_style_heads(9, 9), 3); // 9 / 4 rounded up to a divisor of 9
+    /// assert_eq!(KvCache::gqa_style_heads(32, 4), 4); // nothing to pool
+    /// ```
+    pub fn gqa_style_heads(heads: u64, kv_heads: u64) -> u64 {
+        let want = (heads / u64::from(Self::GQA_STYLE_HEADS_PER_GROUP)).max(1);
+        (want..kv_heads)
+            .find(|g| kv_heads.is_multiple_of(*g))
+            .unwrap_or(kv_heads)
+    }
+
     /// Every layout, in the order of the encoding.
     pub const ALL: [KvCache; 4] = [
         KvCache::Full,

@@ -4,16 +4,13 @@ use super::shape::{AttentionShape, Shape};
 use crate::KvCache;
 
 /// Key/value heads the cache keeps under `layout`: MQA-style pools to one,
-/// GQA-style to one per [`KvCache::GQA_STYLE_HEADS_PER_GROUP`] query heads
-/// (never more than the attention computes).
+/// GQA-style as [`KvCache::gqa_style_heads`] says.
 pub fn cached_kv_heads(shape: &Shape, layout: KvCache) -> u64 {
     let kv = shape.kv_heads();
     match layout {
         KvCache::Full | KvCache::Int8 => kv,
         KvCache::MqaStyle => 1,
-        KvCache::GqaStyle => (shape.heads / KvCache::GQA_STYLE_HEADS_PER_GROUP as u64)
-            .max(1)
-            .min(kv),
+        KvCache::GqaStyle => KvCache::gqa_style_heads(shape.heads, kv),
     }
 }
 
