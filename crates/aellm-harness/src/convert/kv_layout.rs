@@ -14,29 +14,40 @@ pub fn kv_layout(
     w: &Weights,
     layout: KvCache,
 ) -> Result<(ModelConfig, Weights, CachePrecision)> {
-    let pooled = |groups: usize| -> Result<(ModelConfig, Weights, CachePrecision)> {
-        let AttentionConfig::Standard { kv_heads } = cfg.attention else {
-            return Err(HarnessError::Unsupported(format!(
-                "{layout} pools key/value heads; MLA caches a latent instead"
-            )));
-        };
-        if groups >= kv_heads {
-            return Err(HarnessError::Unsupported(format!(
-                "{layout} would keep {groups} of the attention's {kv_heads} key/value heads: nothing to pool"
-            )));
+    match (layout, pooled_heads(cfg, layout)?) {
+        (_, Some(groups)) => {
+            // The same head pooling as the GQA conversion, without its healing fine-tune.
+            let (c, out) = super::to_gqa(cfg, w, groups)?;
+            Ok((c, out, CachePrecision::Full))
         }
-        // The same head pooling as the GQA conversion, without its healing fine-tune.
-        let (c, out) = super::to_gqa(cfg, w, groups)?;
-        Ok((c, out, CachePrecision::Full))
-    };
-    match layout {
-        KvCache::Full => Ok((*cfg, w.clone(), CachePrecision::Full)),
-        KvCache::Int8 => Ok((*cfg, w.clone(), CachePrecision::Int8)),
-        KvCache::MqaStyle => pooled(1),
-        KvCache::GqaStyle => {
-            pooled(KvCache::gqa_style_heads(cfg.heads as u64, cfg.kv_heads() as u64) as usize)
-        }
+        (KvCache::Int8, None) => Ok((*cfg, w.clone(), CachePrecision::Int8)),
+        (_, None) => Ok((*cfg, w.clone(), CachePrecision::Full)),
     }
+}
+
+/// The key/value heads `layout` pools `cfg`'s attention into (`None` when it
+/// keeps them), or why it cannot: MLA has no heads to pool, and a layout
+/// that would keep every head has nothing to do. Needs the shape only, so
+/// an evaluation can refuse before fine-tuning.
+pub fn pooled_heads(cfg: &ModelConfig, layout: KvCache) -> Result<Option<usize>> {
+    let groups = match layout {
+        KvCache::Full | KvCache::Int8 => return Ok(None),
+        KvCache::MqaStyle => 1,
+        KvCache::GqaStyle => {
+            KvCache::gqa_style_heads(cfg.heads as u64, cfg.kv_heads() as u64) as usize
+        }
+    };
+    let AttentionConfig::Standard { kv_heads } = cfg.attention else {
+        return Err(HarnessError::Unsupported(format!(
+            "{layout} pools key/value heads; MLA caches a latent instead"
+        )));
+    };
+    if groups >= kv_heads {
+        return Err(HarnessError::Unsupported(format!(
+            "{layout} would keep {groups} of the attention's {kv_heads} key/value heads: nothing to pool"
+        )));
+    }
+    Ok(Some(groups))
 }
 
 #[cfg(test)]

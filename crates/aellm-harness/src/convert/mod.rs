@@ -10,7 +10,7 @@ mod kv_layout;
 mod lowrank;
 mod repeat;
 
-pub use kv_layout::kv_layout;
+pub use kv_layout::{kv_layout, pooled_heads};
 pub use lowrank::{factorise, symmetric_eigen};
 pub use repeat::{repeat_heads, to_mha};
 

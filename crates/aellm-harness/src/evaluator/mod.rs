@@ -5,6 +5,7 @@ mod footprint;
 mod machine;
 mod options;
 mod pipeline;
+mod preflight;
 mod real;
 mod real_base;
 mod real_options;

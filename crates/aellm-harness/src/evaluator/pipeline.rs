@@ -157,6 +157,7 @@ impl HarnessEvaluator {
     ) -> Result<(ModelConfig, Weights)> {
         let t = Instant::now();
         let (cfg, w) = convert_architecture(&self.options, &recipe.model, base, c)?;
+        super::preflight::inference_stage_can_run(&cfg, c, self.options.group_size)?;
         let (tuned, ft) = finetune(
             &c.fine_tuning,
             cfg,

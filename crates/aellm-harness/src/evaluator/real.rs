@@ -7,6 +7,7 @@
 
 use super::figures;
 use super::pipeline::convert_architecture;
+use super::preflight;
 use super::real_base::RealBase;
 use super::served::Served;
 use super::tuned_store::{TunedEntry, TunedStore};
@@ -174,6 +175,7 @@ impl HarnessEvaluator {
             return Ok((entry.config, w));
         }
         let (cfg, w) = convert_architecture(&self.options, &base.config, &base.weights, c)?;
+        preflight::inference_stage_can_run(&cfg, c, self.options.group_size)?;
         let ro = &self.options.real;
         let sources = [base.text_train.as_slice(), base.mc_train.as_slice()];
         let (tuned, report) = finetune_with(
