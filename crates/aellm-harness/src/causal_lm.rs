@@ -38,6 +38,16 @@ pub trait CausalLm {
     /// positions `cache` holds; the tokens are appended to it.
     fn forward_cached(&self, tokens: &Tensor, cache: &mut Self::Cache) -> Result<Tensor>;
 
+    /// Logits `[b, 1, vocab]` of the last of `tokens [b, t]` only, the tokens
+    /// appended to `cache`: a server's prefill, which samples only the next
+    /// token. The default narrows [`Self::forward_cached`]; a model that can
+    /// skip the LM head on the other positions overrides it.
+    fn forward_last(&self, tokens: &Tensor, cache: &mut Self::Cache) -> Result<Tensor> {
+        let logits = self.forward_cached(tokens, cache)?;
+        let t = logits.dim(1)?;
+        Ok(logits.narrow(1, t.saturating_sub(1), 1)?)
+    }
+
     /// Bytes `cache` holds.
     fn cache_bytes(&self, cache: &Self::Cache) -> usize;
 
@@ -69,6 +79,10 @@ impl CausalLm for Transformer {
 
     fn forward_cached(&self, tokens: &Tensor, cache: &mut ModelCache) -> Result<Tensor> {
         Ok(self.forward(tokens, Some(cache), None)?.logits)
+    }
+
+    fn forward_last(&self, tokens: &Tensor, cache: &mut ModelCache) -> Result<Tensor> {
+        Ok(Transformer::forward_last(self, tokens, cache)?)
     }
 
     fn cache_bytes(&self, cache: &ModelCache) -> usize {

@@ -39,8 +39,11 @@ use std::sync::{Arc, Mutex};
 /// GQA checkpoint repeats its key/value heads (it kept them before); INT4
 /// and FP8 quality of real checkpoints on their dequantized weights. m6:
 /// a GQA-style cache keeps a divisor of the key/value heads (9 heads: 3, was
-/// refused), so stored refusals are not served.
-pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m6");
+/// refused), so stored refusals are not served. m7: latency runs compute
+/// the logits of the last position only (a prefill's LM head ran on every
+/// position), FP16 quality of real checkpoints on their f16 weights in f32,
+/// MLA's factorisation by faer's eigensolver.
+pub const HARNESS_VERSION: &str = concat!("aellm-harness ", env!("CARGO_PKG_VERSION"), " m7");
 
 /// Measures a configuration on a real candle model: converts the cached
 /// pretrained base to the configuration's architecture, fine-tunes it

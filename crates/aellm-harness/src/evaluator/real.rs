@@ -71,7 +71,7 @@ impl HarnessEvaluator {
         let reference = quant::weight_only_reference(&served.model)?;
         let scored = reference.as_ref().unwrap_or(&served.model);
         let on = if reference.is_some() {
-            "; INT4/FP8 layers as their dequantized weights in f32"
+            "; INT4/FP8/FP16 layers as their dequantized weights in f32"
         } else {
             ""
         };

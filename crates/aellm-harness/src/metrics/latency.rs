@@ -66,11 +66,11 @@ fn run_once<M: CausalLm>(
     cache: CachePrecision,
 ) -> Result<usize> {
     let mut kv = model.new_cache(cache);
-    let mut logits = model.forward_cached(prompt, &mut kv)?;
+    // Logits of the last position only, prefill and decode alike, as a server computes them.
+    let mut logits = model.forward_last(prompt, &mut kv)?;
     for _ in 1..output {
-        let last = logits.narrow(1, logits.dim(1)? - 1, 1)?;
-        let next = last.argmax(D::Minus1)?;
-        logits = model.forward_cached(&next, &mut kv)?;
+        let next = logits.argmax(D::Minus1)?;
+        logits = model.forward_last(&next, &mut kv)?;
     }
     Ok(model.cache_bytes(&kv))
 }

@@ -328,3 +328,24 @@ fn norm_epsilon_reaches_every_norm() {
     );
     assert!(d > 1e-3, "epsilon 1e3 changed nothing ({d})");
 }
+
+/// The last-position logits of a prefill, and of each decode step after it,
+/// are the full forward's last row: the LM head on one position changes nothing else.
+#[test]
+fn forward_last_is_the_last_row_of_forward() {
+    let (_, m) = seeded(ModelConfig::tiny(VOCAB), 4, &Device::Cpu).unwrap();
+    let x = tokens(2, 6, 3);
+    let mut full_cache = m.new_cache(CachePrecision::Full);
+    let mut last_cache = m.new_cache(CachePrecision::Full);
+    for step in [x.clone(), x.narrow(1, 0, 1).unwrap()] {
+        let full = m
+            .forward(&step, Some(&mut full_cache), None)
+            .unwrap()
+            .logits;
+        let t = full.dim(1).unwrap();
+        let last = m.forward_last(&step, &mut last_cache).unwrap();
+        assert_eq!(last.dims(), &[2, 1, VOCAB]);
+        assert!(max_diff(&full.narrow(1, t - 1, 1).unwrap(), &last) < 1e-6);
+        assert_eq!(full_cache.len, last_cache.len);
+    }
+}

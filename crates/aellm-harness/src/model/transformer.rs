@@ -198,8 +198,26 @@ impl Transformer {
     pub fn forward(
         &self,
         tokens: &Tensor,
+        cache: Option<&mut ModelCache>,
+        rec: Option<&mut Recorder>,
+    ) -> Result<Output> {
+        self.run(tokens, cache, rec, false)
+    }
+
+    /// Logits `[b, 1, vocab]` of the last position only, the tokens appended
+    /// to `cache`: what a server computes in a prefill, since it samples only
+    /// the next token (the LM head, a large share of a small model's prefill,
+    /// runs on one position instead of `t`).
+    pub fn forward_last(&self, tokens: &Tensor, cache: &mut ModelCache) -> Result<Tensor> {
+        Ok(self.run(tokens, Some(cache), None, true)?.logits)
+    }
+
+    fn run(
+        &self,
+        tokens: &Tensor,
         mut cache: Option<&mut ModelCache>,
         mut rec: Option<&mut Recorder>,
+        last_only: bool,
     ) -> Result<Output> {
         let (b, t) = tokens.dims2()?;
         if let Some(c) = cache.as_ref()
@@ -240,6 +258,7 @@ impl Transformer {
         if let Some(c) = cache {
             c.len += t;
         }
+        let x = if last_only { x.narrow(1, t - 1, 1)? } else { x };
         let x = self.norm.forward(&x)?;
         if let Some(r) = rec {
             r.record(&Group::LmHead.under(""), &x)?;
