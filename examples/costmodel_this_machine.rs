@@ -8,7 +8,10 @@
 //! ```
 //! A directory argument is the report of an `aellm optimize --out DIR` run
 //! of the harness on this machine (e.g. SmolLM2-135M): none of its runs is
-//! fitted on; all are held out.
+//! fitted on; all are held out. After `--fit`, a directory is fitted on
+//! whole instead (a model's runs joining the calibration), e.g.
+//! `… FILE.json --fit runs/smol-a runs/smol-b`: fit on the tiny model's
+//! fitting half and every run of `smol-a`, report on the rest and on `smol-b`.
 //! Each file is what `examples/narrowed_space.rs` writes: a scenario, the
 //! evaluator's name and every evaluation (configuration and measurement or
 //! error). This example measures nothing itself.
@@ -116,7 +119,7 @@ fn read(path: &str) -> Result<Recorded> {
 /// this machine): every run whose latency and memory were measured here,
 /// all held out. The report keeps objectives, not provenance per figure
 /// beyond accuracy, so the scenario must be this machine's.
-fn report_dir(dir: &str, fo: FootprintOptions) -> Result<(String, Vec<LocalRun>)> {
+fn report_dir(dir: &str, fo: FootprintOptions, fitted: bool) -> Result<(String, Vec<LocalRun>)> {
     let r = read_measured(dir).with_context(|| format!("{dir} is not a report directory"))?;
     let here = HarnessEvaluator::default_scenario().hardware.name;
     if r.scenario.hardware.name != here {
@@ -138,10 +141,11 @@ fn report_dir(dir: &str, fo: FootprintOptions) -> Result<(String, Vec<LocalRun>)
         })
         .collect();
     println!(
-        "{dir}: a report of {} on {}: {} measured runs, all held out",
+        "{dir}: a report of {} on {}: {} measured runs, all {}",
         r.scenario.model.name,
         r.scenario.hardware.name,
-        runs.len()
+        runs.len(),
+        if fitted { "fitted on" } else { "held out" }
     );
     Ok((format!("{dir} ({})", r.scenario.model.name), runs))
 }
@@ -268,10 +272,27 @@ fn main() -> Result<()> {
     let fo = footprint_options(&HarnessOptions::default());
     let mut splits = Vec::new();
     let mut other_models = Vec::new();
+    let mut fit_next = false;
     for p in &paths {
-        if std::path::Path::new(p).is_dir() {
-            other_models.push(report_dir(p, fo)?);
+        if p == "--fit" {
+            fit_next = true;
             continue;
+        }
+        if std::path::Path::new(p).is_dir() {
+            let (name, runs) = report_dir(p, fo, fit_next)?;
+            if std::mem::take(&mut fit_next) {
+                splits.push(Split {
+                    name,
+                    fit: runs,
+                    held_out: Vec::new(),
+                });
+            } else {
+                other_models.push((name, runs));
+            }
+            continue;
+        }
+        if fit_next {
+            bail!("--fit names a report directory (`aellm optimize --out DIR`), not {p}");
         }
         let rec = read(p)?;
         let s = split(p, &rec, fo);
@@ -292,6 +313,10 @@ fn main() -> Result<()> {
     println!("calibration written to {}", file.display());
     let f = cal.efficiency;
     for s in &splits {
+        if s.held_out.is_empty() {
+            report(&format!("fit: {} (every run)", s.name), &s.fit, &f, true)?;
+            continue;
+        }
         report(
             &format!("fit: {} (positions 0, 3, 4, 7, ...)", s.name),
             &s.fit,

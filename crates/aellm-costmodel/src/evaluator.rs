@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 /// Version of the formulas: part of the evaluator's name, so a study never
 /// mixes predictions of different cost models. c4: candle's MLA on a CPU
 /// re-expands its latent cache every decode step (GPU predictions unchanged).
-pub const COSTMODEL_VERSION: &str = "c4";
+/// c5: candle's CPU FP16 linear casts its activations to f16 and back (two
+/// launches and their bytes per linear; GPU predictions unchanged).
+pub const COSTMODEL_VERSION: &str = "c5";
 
 /// Predicts latency, memory, energy, fine-tuning cost and accuracy on the
 /// scenario's hardware from the configuration's counts.

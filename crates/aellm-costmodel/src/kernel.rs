@@ -44,6 +44,15 @@ pub struct Kernel {
     /// absorption serving engines use), rather than the new token's only.
     #[serde(default)]
     pub expands_latent_cache: bool,
+    /// Launches per quantized linear beyond its product (candle's CPU f16
+    /// path casts the activations to f16 and the result back: 2).
+    #[serde(default)]
+    pub extra_launches_per_linear: f64,
+    /// Bytes moved per activation element (input and output) of a quantized
+    /// linear beyond the product's own (those casts: read 4 + write 2 on the
+    /// way in, read 2 + write 4 on the way out: 6).
+    #[serde(default)]
+    pub extra_activation_bytes: f64,
 }
 
 /// The kernel for `inference` on `hw`, per device.
@@ -66,9 +75,12 @@ pub fn kernel_for(hw: &HardwareSpec, inference: &Inference, runtime: Runtime) ->
 
 /// candle on a CPU: every precision runs at the (f32) FMA rate of the
 /// hardware description times its calibrated factor; FP8 also writes and
-/// reads an f32 copy of its weights per call (4 + 4 bytes each).
+/// reads an f32 copy of its weights per call (4 + 4 bytes each); FP16 casts
+/// the f32 activations to f16 before the product and the result back after
+/// it (the harness's `QuantizedLinear`), two more passes over them.
 fn candle_cpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
     let p = inference.weights;
+    let casts = p == WeightPrecision::Fp16;
     let path = match p {
         WeightPrecision::Fp16 => "candle f16 GEMM (CPU)",
         WeightPrecision::Fp8 => "FP8 codes dequantized to f32 each call, f32 GEMM (CPU)",
@@ -83,6 +95,8 @@ fn candle_cpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
         extra_bytes_per_weight: if p == WeightPrecision::Fp8 { 8.0 } else { 0.0 },
         launch_per_expert: true,
         expands_latent_cache: true,
+        extra_launches_per_linear: if casts { 2.0 } else { 0.0 },
+        extra_activation_bytes: if casts { 6.0 } else { 0.0 },
     }
 }
 
@@ -98,6 +112,8 @@ fn gpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
         extra_bytes_per_weight: 0.0,
         launch_per_expert: false,
         expands_latent_cache: false,
+        extra_launches_per_linear: 0.0,
+        extra_activation_bytes: 0.0,
     };
     let weight_only = |path: &str| Kernel {
         peak_ops: fp16,
@@ -107,6 +123,8 @@ fn gpu_kernel(hw: &HardwareSpec, inference: &Inference) -> Kernel {
         extra_bytes_per_weight: 0.0,
         launch_per_expert: false,
         expands_latent_cache: false,
+        extra_launches_per_linear: 0.0,
+        extra_activation_bytes: 0.0,
     };
     match (inference.weights, inference.method) {
         (WeightPrecision::Fp16, _) => native(WeightPrecision::Fp16, "FP16 tensor cores"),

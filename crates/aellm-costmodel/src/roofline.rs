@@ -155,12 +155,22 @@ impl Roofline<'_> {
         } else {
             0.0
         };
-        let launches = if k.launch_per_expert && op.kind == OperatorKind::Expert {
+        let calls = if k.launch_per_expert && op.kind == OperatorKind::Expert {
             layers * touched
         } else {
             layers
         };
+        let launches = if quantized {
+            calls * (1.0 + k.extra_launches_per_linear)
+        } else {
+            calls
+        };
         let act = tokens * (op.input + op.output) as f64 * op.active_copies as f64 * layers;
+        let act_bytes = if quantized {
+            act * (ACTIVATION_BYTES + k.extra_activation_bytes)
+        } else {
+            act * ACTIVATION_BYTES
+        };
         let flops = 2.0 * tokens * op.active_parameters() as f64;
         let rate = if quantized {
             self.efficiency.precision.get(k.precision)
@@ -169,7 +179,7 @@ impl Roofline<'_> {
         };
         self.kernel_time_at(
             flops,
-            weights + copy + act * ACTIVATION_BYTES,
+            weights + copy + act_bytes,
             launches,
             k.weight_only && quantized,
             rate,

@@ -525,3 +525,63 @@ fn candle_mla_pays_for_expanding_its_latent_cache_every_step() {
         );
     }
 }
+
+/// candle's CPU FP16 linear casts its activations to f16 and the result
+/// back: two launches and 6 bytes per activation element more per quantized
+/// linear, nothing on a GPU, nothing for the other CPU precisions. The
+/// extra decode-step time is exactly those launches and bytes.
+#[test]
+fn candle_fp16_pays_for_its_casts() {
+    let m = presets::model("llama-2-7b").unwrap();
+    let hw = presets::hardware("rtx-4090").unwrap();
+    let e = Efficiency::default();
+    let c = aellm_space::Configuration::default();
+    assert_eq!(c.inference.weights, aellm_space::WeightPrecision::Fp16);
+    let f = Footprint::new(&m, &c, FootprintOptions::default()).unwrap();
+    let cpu = crate::kernel::kernel_for(&hw, &c.inference, crate::Runtime::CandleCpu);
+    assert_eq!(
+        (cpu.extra_launches_per_linear, cpu.extra_activation_bytes),
+        (2.0, 6.0)
+    );
+    let gpu = crate::kernel::kernel_for(&hw, &c.inference, crate::Runtime::Gpu);
+    assert_eq!(
+        (gpu.extra_launches_per_linear, gpu.extra_activation_bytes),
+        (0.0, 0.0)
+    );
+    let mut int8 = c;
+    int8.inference.weights = aellm_space::WeightPrecision::Int8;
+    int8.inference.method = Some(aellm_space::QuantMethod::Rtn);
+    let k8 = crate::kernel::kernel_for(&hw, &int8.inference, crate::Runtime::CandleCpu);
+    assert_eq!(k8.extra_launches_per_linear, 0.0);
+    let plain = crate::kernel::Kernel {
+        extra_launches_per_linear: 0.0,
+        extra_activation_bytes: 0.0,
+        ..cpu.clone()
+    };
+    let step = |k: &crate::kernel::Kernel| {
+        Roofline {
+            footprint: &f,
+            hardware: &hw,
+            kernel: k.clone(),
+            efficiency: &e,
+        }
+        .decode_step(1, 100)
+    };
+    let (with, without) = (step(&cpu), step(&plain));
+    // One decode step of a 7B model is memory-bound: the casts' bytes add
+    // memory time, their launches overhead.
+    let linears = f
+        .operators()
+        .iter()
+        .filter(|o| {
+            use aellm_space::footprint::OperatorKind;
+            o.kind != OperatorKind::Router
+                && (o.kind != OperatorKind::LmHead || f.options().quantize_lm_head)
+        })
+        .map(|o| o.layers as f64)
+        .sum::<f64>();
+    let extra_overhead = 2.0 * linears * e.launch_us * 1e-6;
+    assert!((with.overhead - without.overhead - extra_overhead).abs() < 1e-12);
+    assert!(with.memory_at_peak > without.memory_at_peak);
+    assert!(with.seconds > without.seconds);
+}
