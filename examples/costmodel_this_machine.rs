@@ -11,7 +11,9 @@
 //! fitted on; all are held out. After `--fit`, a directory is fitted on
 //! whole instead (a model's runs joining the calibration), e.g.
 //! `… FILE.json --fit runs/smol-a runs/smol-b`: fit on the tiny model's
-//! fitting half and every run of `smol-a`, report on the rest and on `smol-b`.
+//! fitting half and every run of `smol-a`, report on the rest and on `smol-b`
+//! (a configuration of `smol-b` that `smol-a` also holds is set aside and
+//! reported apart: it was fitted on).
 //! Each file is what `examples/narrowed_space.rs` writes: a scenario, the
 //! evaluator's name and every evaluation (configuration and measurement or
 //! error). This example measures nothing itself.
@@ -330,13 +332,36 @@ fn main() -> Result<()> {
             true,
         )?;
     }
+    // A configuration of the same model already fitted on (a report of the
+    // same scenario, another seed) is not held out: set it aside.
+    let fitted: Vec<(&str, &aellm::space::Configuration)> = splits
+        .iter()
+        .flat_map(|s| s.fit.iter())
+        .map(|r| (r.scenario.model.name.as_str(), &r.configuration))
+        .collect();
     for (name, runs) in &other_models {
-        report(
-            &format!("held out whole (no run of it was fitted on): {name}"),
-            runs,
-            &f,
-            true,
-        )?;
+        let (seen, fresh): (Vec<LocalRun>, Vec<LocalRun>) = runs
+            .iter()
+            .cloned()
+            .partition(|r| fitted.contains(&(r.scenario.model.name.as_str(), &r.configuration)));
+        if !seen.is_empty() {
+            report(
+                &format!("{name}: configurations also in a fitted report (not held out)"),
+                &seen,
+                &f,
+                true,
+            )?;
+        }
+        if fresh.is_empty() {
+            println!("\n{name}: every configuration is also in a fitted report; none held out");
+            continue;
+        }
+        let title = if seen.is_empty() {
+            format!("held out whole (no run of it was fitted on): {name}")
+        } else {
+            format!("held out: {name}, the configurations no fitted report holds")
+        };
+        report(&title, &fresh, &f, true)?;
     }
     let all: Vec<&LocalRun> = splits
         .iter()
