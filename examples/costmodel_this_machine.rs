@@ -43,7 +43,7 @@ use aellm::harness::HarnessOptions;
 use aellm::harness::evaluator::footprint_options;
 use aellm::optimizer::report::read_measured;
 use aellm::space::footprint::FootprintOptions;
-use aellm::space::{Evaluation, Provenance, Scenario};
+use aellm::space::{Evaluation, ModelSpec, Provenance, Scenario};
 use anyhow::{Context, Result, bail};
 
 /// The file `examples/narrowed_space.rs` writes.
@@ -130,12 +130,14 @@ fn report_dir(dir: &str, fo: FootprintOptions, fitted: bool) -> Result<(String, 
             r.scenario.hardware.name
         );
     }
+    let mut scenario = r.scenario.clone();
+    scenario.model = with_tie_from_checkpoint(scenario.model);
     let runs: Vec<LocalRun> = r
         .measured
         .iter()
         .map(|(c, o)| LocalRun {
             configuration: *c,
-            scenario: r.scenario.clone(),
+            scenario: scenario.clone(),
             footprint: fo,
             runtime: Runtime::CandleCpu,
             latency_ms: o.latency_ms,
@@ -150,6 +152,31 @@ fn report_dir(dir: &str, fo: FootprintOptions, fitted: bool) -> Result<(String, 
         if fitted { "fitted on" } else { "held out" }
     );
     Ok((format!("{dir} ({})", r.scenario.model.name), runs))
+}
+
+/// Reports written before `ModelSpec` had `tied_embeddings` read it as
+/// false: the checkpoint says, when it is still where the report names it
+/// and has the report's shape.
+fn with_tie_from_checkpoint(mut m: ModelSpec) -> ModelSpec {
+    let Some(path) = m.checkpoint.clone() else {
+        return m;
+    };
+    if !std::path::Path::new(&path).exists() || m.tied_embeddings {
+        return m;
+    }
+    if let Ok(p) = aellm::harness::pretrained::load(&path, &aellm::harness::device::best()) {
+        let s = p.model_spec();
+        let same = (s.parameters, s.layers, s.hidden, s.ffn, s.vocab)
+            == (m.parameters, m.layers, m.hidden, m.ffn, m.vocab);
+        if same && s.tied_embeddings {
+            println!(
+                "{}: the checkpoint ties its embeddings (read from {path})",
+                m.name
+            );
+            m.tied_embeddings = true;
+        }
+    }
+    m
 }
 
 fn median_abs(v: impl IntoIterator<Item = f64>) -> f64 {

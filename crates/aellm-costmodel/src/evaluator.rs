@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 /// re-expands its latent cache every decode step (GPU predictions unchanged).
 /// c5: candle's CPU FP16 linear casts its activations to f16 and back (two
 /// launches and their bytes per linear; GPU predictions unchanged).
-pub const COSTMODEL_VERSION: &str = "c5";
+/// c6: a tied embedding table counts once (`ModelSpec::tied_embeddings`), so
+/// a small tied model's FFN is no longer read as 2 projections (presets
+/// unchanged: none is tied).
+pub const COSTMODEL_VERSION: &str = "c6";
 
 /// Predicts latency, memory, energy, fine-tuning cost and accuracy on the
 /// scenario's hardware from the configuration's counts.

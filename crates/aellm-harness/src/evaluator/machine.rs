@@ -24,6 +24,7 @@ pub fn model_spec(name: &str, c: &ModelConfig, max_context: u32) -> ModelSpec {
         experts: 1,
         experts_per_token: 1,
         max_context,
+        tied_embeddings: c.tied_embeddings,
         checkpoint: None,
     }
 }

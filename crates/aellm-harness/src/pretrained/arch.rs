@@ -137,6 +137,7 @@ impl Architecture {
             experts: 1,
             experts_per_token: 1,
             max_context: self.max_context as u32,
+            tied_embeddings: self.tied_embeddings,
             checkpoint: None,
         }
     }

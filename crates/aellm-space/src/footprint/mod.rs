@@ -6,9 +6,11 @@
 //! conversion shapes MLA and MoE) are stated in [`FootprintOptions`] and
 //! [`Shape`].
 //!
-//! What `ModelSpec` does not say and is assumed here: embeddings and LM head
-//! are untied; whether the FFN is gated (3 projections) or plain (2) is read
-//! off which agrees with the published parameter count; biases and other
+//! What `ModelSpec` does not say and is assumed here: whether the FFN is
+//! gated (3 projections) or plain (2) is read off which agrees with the
+//! published parameter count (a tied embedding table counted once, so
+//! `ModelSpec::tied_embeddings` must be right for small models, whose table
+//! is a large share of the count); biases and other
 //! small tensors are the published count minus the modelled one, kept in
 //! floating point; an MLA conversion's RoPE width is a fraction of the head
 //! width (the checkpoint has no latent of its own).
@@ -136,10 +138,16 @@ impl Footprint {
 
     /// Bytes outside the matrices: the embedding table (at `p` when the
     /// options quantize it), norms and the unmodelled rest in floating point.
+    /// A tied table is the LM head's matrix, counted with the operators,
+    /// unless the head and the table are stored apart (one quantized with
+    /// the linears, the other not: the harness's convention).
     fn non_matrix_bytes(&self, p: WeightPrecision) -> f64 {
         let (s, o) = (&self.shape, &self.options);
-        let rest = operators::non_matrix_parameters(s) - s.vocab * s.hidden;
-        let embedding = if o.quantize_embeddings {
+        let rest = operators::rest_parameters(s);
+        let one_tensor = s.tied_embeddings && o.quantize_lm_head == o.quantize_embeddings;
+        let embedding = if one_tensor {
+            0.0
+        } else if o.quantize_embeddings {
             matrix_bytes(s.hidden, s.vocab, p, o)
         } else {
             (s.vocab * s.hidden) as f64 * o.embedding_bytes.unwrap_or(o.float_bytes)
@@ -165,8 +173,7 @@ impl Footprint {
             })
             .sum();
         // Only the looked-up embedding rows are read: negligible, so not counted.
-        let rest =
-            operators::non_matrix_parameters(&self.shape) - self.shape.vocab * self.shape.hidden;
+        let rest = operators::rest_parameters(&self.shape);
         m + rest as f64 * o.float_bytes
     }
 

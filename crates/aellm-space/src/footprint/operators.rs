@@ -144,8 +144,19 @@ pub fn operators(s: &Shape) -> Vec<Operator> {
     out
 }
 
-/// Parameters outside the matrices: the embedding table, two norms per
-/// layer and the final norm, and the unmodelled rest of the published count.
+/// Parameters outside the matrices: the embedding table (none apart when
+/// tied: the LM head's matrix is the table) and [`rest_parameters`].
 pub fn non_matrix_parameters(s: &Shape) -> u64 {
-    s.vocab * s.hidden + 2 * s.hidden * s.layers + s.hidden + s.other_parameters
+    let table = if s.tied_embeddings {
+        0
+    } else {
+        s.vocab * s.hidden
+    };
+    table + rest_parameters(s)
+}
+
+/// Parameters outside the matrices and the embedding table: two norms per
+/// layer, the final norm and the unmodelled rest of the published count.
+pub fn rest_parameters(s: &Shape) -> u64 {
+    2 * s.hidden * s.layers + s.hidden + s.other_parameters
 }

@@ -63,11 +63,13 @@ pub struct Shape {
     /// Parameters the published count holds beyond the modelled shapes
     /// (biases, extra norms); kept in floating point, never quantized.
     pub other_parameters: u64,
+    /// Whether the LM head's matrix is the token-embedding table.
+    pub tied_embeddings: bool,
 }
 
 /// Parameters of a checkpoint modelled from its shapes, with `projections`
-/// per FFN: embeddings and LM head (untied: `ModelSpec` has no tied flag),
-/// attention, FFN (every expert) with router, two norms per layer, final norm.
+/// per FFN: embeddings and LM head (one table when tied), attention, FFN
+/// (every expert) with router, two norms per layer, final norm.
 fn modelled_parameters(m: &ModelSpec, projections: u64) -> u64 {
     let (h, l, v) = (m.hidden as u64, m.layers as u64, m.vocab as u64);
     let kv = m.kv_heads as u64 * m.head_dim() as u64;
@@ -75,7 +77,8 @@ fn modelled_parameters(m: &ModelSpec, projections: u64) -> u64 {
     let e = m.experts as u64;
     let router = if e > 1 { h * e } else { 0 };
     let ffn = projections * h * m.ffn as u64 * e + router;
-    l * (attn + ffn + 2 * h) + 2 * v * h + h
+    let tables = if m.tied_embeddings { 1 } else { 2 };
+    l * (attn + ffn + 2 * h) + tables * v * h + h
 }
 
 /// The FFN's projections (3 gated or 2 plain), whichever modelled count is
@@ -116,6 +119,7 @@ impl Shape {
             other_parameters: m
                 .parameters
                 .saturating_sub(modelled_parameters(m, projections)),
+            tied_embeddings: m.tied_embeddings,
         }
     }
 

@@ -276,3 +276,54 @@ fn gguf_sizes_of_llama_2_7b_match_llama_bench() {
         assert!(err < 0.01, "{p}: {:.3} GiB vs {published}", gib(p));
     }
 }
+
+/// SmolLM2-135M ties its LM head to the embedding table; its published
+/// count (the checkpoint's tensors, the table once) fits a plain 2-projection
+/// FFN better unless the tie is known. Hand count: 30 x (2·576² + 2·576·192
+/// + 3·576·1536 + 2·576) + 49152·576 + 576 = 134,515,008.
+#[test]
+fn a_tied_table_is_counted_once_and_the_gated_ffn_is_found() {
+    let smol = |tied_embeddings| ModelSpec {
+        name: "smollm2-135m".into(),
+        parameters: 134_515_008,
+        layers: 30,
+        hidden: 576,
+        heads: 9,
+        kv_heads: 3,
+        ffn: 1536,
+        vocab: 49152,
+        experts: 1,
+        experts_per_token: 1,
+        max_context: 8192,
+        tied_embeddings,
+        checkpoint: None,
+    };
+    let at = |tied, o: FootprintOptions| {
+        Footprint::new(&smol(tied), &Configuration::default(), o).unwrap()
+    };
+    let tied = at(true, FootprintOptions::default());
+    assert_eq!(tied.shape().ffn.projections, 3);
+    assert_eq!(tied.parameters(), 134_515_008);
+    assert_eq!(tied.shape().other_parameters, 0);
+    // FP16: every weight once, the head being the table.
+    assert_eq!(
+        tied.weight_bytes_at(WeightPrecision::Fp16),
+        2.0 * 134_515_008.0
+    );
+    // Without the tie the same count reads as a plain MLP: the miscount this guards.
+    assert_eq!(
+        at(false, FootprintOptions::default())
+            .shape()
+            .ffn
+            .projections,
+        2
+    );
+    // A head quantized with the linears beside an f16 table is a second tensor.
+    let apart = FootprintOptions {
+        quantize_lm_head: true,
+        ..Default::default()
+    };
+    let table = 49152.0 * 576.0 * 2.0;
+    let two = at(true, apart).weight_bytes_at(WeightPrecision::Fp16);
+    assert_eq!(two, 2.0 * 134_515_008.0 + table);
+}

@@ -73,6 +73,7 @@ impl ModelPreset {
             experts: self.experts,
             experts_per_token: self.experts_per_token,
             max_context: self.max_context,
+            tied_embeddings: false,
             checkpoint: None,
         }
     }

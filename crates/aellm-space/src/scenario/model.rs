@@ -36,6 +36,11 @@ pub struct ModelSpec {
     /// Longest context the checkpoint was trained for, in tokens.
     #[serde(default = "default_context")]
     pub max_context: u32,
+    /// Whether the LM head is the token-embedding table (Hugging Face's
+    /// `tie_word_embeddings`, SmolLM2's and Qwen2's small models): the
+    /// table is then counted once in `parameters`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tied_embeddings: bool,
     /// Where the model's weights are, when it is a real checkpoint the
     /// harness can load (a path, or a name the harness resolves such as
     /// `smollm2-135m`); `None` for a model known by its figures only.
@@ -201,6 +206,7 @@ impl ModelSpec {
             experts,
             experts_per_token,
             max_context,
+            tied_embeddings: tied,
             checkpoint: None,
         };
         m.check()?;
