@@ -208,6 +208,17 @@ fn sensitivity(
         .collect()
 }
 
+/// What the evaluated front is, in the recommendation's words: a front
+/// whose figures the evaluator predicted (a cost model) is not "measured".
+fn front_words(p: Provenance) -> &'static str {
+    match p {
+        Provenance::Measured | Provenance::Estimated => "measured Pareto-optimal configurations",
+        Provenance::Predicted => {
+            "Pareto-optimal configurations evaluated (figures predicted, not measured: see each figure's label)"
+        }
+    }
+}
+
 fn reasons(
     s: &Scenario,
     m: &FrontMember,
@@ -218,8 +229,13 @@ fn reasons(
 ) -> Vec<String> {
     let p = s.preferences.normalised();
     let mut why = vec![format!(
-        "Highest utility ({:.3}) among the {front_size} measured Pareto-optimal configurations, with weights accuracy {:.2}, latency {:.2}, memory {:.2}, energy {:.2}.",
-        m.utility, p[0], p[1], p[2], p[3]
+        "Highest utility ({:.3}) among the {front_size} {}, with weights accuracy {:.2}, latency {:.2}, memory {:.2}, energy {:.2}.",
+        m.utility,
+        front_words(m.provenance),
+        p[0],
+        p[1],
+        p[2],
+        p[3]
     )];
     if let Some(d) = default {
         let o = &m.objectives;
@@ -252,4 +268,40 @@ fn reasons(
         ));
     }
     why
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_predicted_front_is_not_called_measured() {
+        let s = Scenario::new(
+            aellm_space::presets::model("llama-2-7b").unwrap(),
+            aellm_space::presets::task("mmlu").unwrap(),
+            aellm_space::presets::hardware("a100-80gb").unwrap(),
+        );
+        let why = |provenance| {
+            let m = FrontMember {
+                configuration: Configuration::default(),
+                objectives: Objectives {
+                    accuracy: 0.5,
+                    latency_ms: 10.0,
+                    memory_gb: 1.0,
+                    energy_j: 1.0,
+                },
+                provenance,
+                std: None,
+                utility: 0.7,
+            };
+            reasons(&s, &m, 3, None, &[], |_| 0.7).remove(0)
+        };
+        let measured = why(Provenance::Measured);
+        assert!(measured.contains("3 measured Pareto-optimal"), "{measured}");
+        let predicted = why(Provenance::Predicted);
+        assert!(
+            predicted.contains("predicted, not measured") && !predicted.contains("measured Pareto"),
+            "{predicted}"
+        );
+    }
 }

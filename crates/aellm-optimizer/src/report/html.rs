@@ -20,7 +20,7 @@ pub fn page(r: &AeLlmResult) -> Result<String, serde_json::Error> {
         .map(|(c, o)| serde_json::json!({"c": c.to_string(), "o": [o.accuracy, o.latency_ms, o.memory_gb, o.energy_j], "k": "measured"}))
         .chain(r.measured_front.iter().map(|m| {
             let o = m.objectives;
-            serde_json::json!({"c": m.configuration.to_string(), "o": [o.accuracy, o.latency_ms, o.memory_gb, o.energy_j], "k": "front", "u": m.utility})
+            serde_json::json!({"c": m.configuration.to_string(), "o": [o.accuracy, o.latency_ms, o.memory_gb, o.energy_j], "k": "front", "u": m.utility, "p": m.provenance.to_string()})
         }))
         .chain(r.predicted_front.iter().map(|m| {
             let o = m.objectives;
@@ -28,7 +28,7 @@ pub fn page(r: &AeLlmResult) -> Result<String, serde_json::Error> {
         }))
         .chain(r.recommended.iter().map(|rec| {
             let o = rec.member.objectives;
-            serde_json::json!({"c": rec.member.configuration.to_string(), "o": [o.accuracy, o.latency_ms, o.memory_gb, o.energy_j], "k": "recommended", "u": rec.member.utility})
+            serde_json::json!({"c": rec.member.configuration.to_string(), "o": [o.accuracy, o.latency_ms, o.memory_gb, o.energy_j], "k": "recommended", "u": rec.member.utility, "p": rec.member.provenance.to_string()})
         }))
         .collect();
     // JSON inside <script>: escape '<' so no string can close the element.
@@ -137,7 +137,7 @@ function draw() {
   const tb = document.querySelector("#table tbody"); tb.innerHTML = "";
   rows.forEach(d => { const tr = tb.insertRow(); tr.insertCell().textContent = d.c;
     d.o.forEach(v => tr.insertCell().textContent = v.toPrecision(4));
-    tr.insertCell().textContent = (d.u ?? 0).toFixed(3); tr.insertCell().textContent = d.k == "front" ? "measured" : "predicted"; });
+    tr.insertCell().textContent = (d.u ?? 0).toFixed(3); tr.insertCell().textContent = d.p ?? "predicted"; });
 }
 const all = document.getElementById("all"), pred = document.getElementById("pred");
 [sx, sy, all, pred].forEach(e => e.onchange = draw);

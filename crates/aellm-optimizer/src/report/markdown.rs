@@ -202,10 +202,17 @@ fn near_misses(s: &mut String, r: &AeLlmResult) {
     s.push('\n');
 }
 
-/// The measured front, then the predicted one, each in its own table.
+/// The evaluated front, then the surrogates' predicted one, each in its own
+/// table. A front the evaluator itself predicted (a cost model) is not
+/// called measured.
 fn fronts(s: &mut String, r: &AeLlmResult) {
+    let evaluated = if super::front_is_predicted(r) {
+        "Evaluated Pareto front (the evaluator's predictions, not measured)"
+    } else {
+        "Measured Pareto front"
+    };
     for (title, members) in [
-        ("Measured Pareto front", &r.measured_front),
+        (evaluated, &r.measured_front),
         ("Predicted Pareto front (not measured)", &r.predicted_front),
     ] {
         if members.is_empty() {
@@ -315,6 +322,22 @@ mod tests {
     use crate::feasibility::ConstraintViolation;
     use crate::report::sample;
     use crate::{BaselineRow, NearMiss};
+    use aellm_space::Provenance;
+
+    /// A front the evaluator predicted (a cost model's) is headed as such.
+    #[test]
+    fn a_predicted_evaluated_front_is_not_headed_measured() {
+        let mut r = sample::result();
+        assert!(report(&r).contains("## Measured Pareto front"));
+        for m in &mut r.measured_front {
+            m.provenance = Provenance::Predicted;
+        }
+        let md = report(&r);
+        assert!(!md.contains("## Measured Pareto front"), "{md}");
+        assert!(
+            md.contains("## Evaluated Pareto front (the evaluator's predictions, not measured)")
+        );
+    }
 
     /// The sample with nothing recommended: near misses instead; no
     /// predicted front, fine-tuning figures or sensitivity; a baseline that

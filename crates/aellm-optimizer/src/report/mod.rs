@@ -70,6 +70,15 @@ pub fn write_report(
     Ok(written)
 }
 
+/// Whether the evaluator predicted every figure of the evaluated front (a
+/// cost model's): the report then never calls that front measured.
+pub(crate) fn front_is_predicted(r: &AeLlmResult) -> bool {
+    !r.measured_front.is_empty()
+        && r.measured_front
+            .iter()
+            .all(|m| m.provenance == aellm_space::Provenance::Predicted)
+}
+
 #[cfg(test)]
 pub(crate) mod sample {
     //! A small result to write reports from in tests.

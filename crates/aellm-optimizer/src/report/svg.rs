@@ -82,7 +82,11 @@ pub fn projections(r: &AeLlmResult) -> Result<Vec<(String, String)>, Box<dyn std
                             .iter()
                             .map(|o| Circle::new(pt(o), 5, BLUE.filled())),
                     )?
-                    .label("measured front")
+                    .label(if super::front_is_predicted(r) {
+                        "evaluated front (predicted)"
+                    } else {
+                        "measured front"
+                    })
                     .legend(|(a, b)| Circle::new((a, b), 5, BLUE.filled()));
                 if let Some(o) = &rec {
                     chart
