@@ -20,6 +20,7 @@ mod algorithm;
 pub mod baselines;
 mod build;
 mod error;
+pub mod experiment;
 pub mod feasibility;
 pub mod fidelity;
 pub mod observer;
