@@ -1,6 +1,9 @@
 //! Comparing methods over repeated runs: the statistics an experiment's
-//! tables report (a paired test of one method against another over seeds).
+//! tables report (medians and inter-quartile ranges over seeds, and a paired
+//! test of one method against another on the same seeds).
 
+pub mod summary;
 pub mod wilcoxon;
 
+pub use summary::Quartiles;
 pub use wilcoxon::{SignedRankTest, wilcoxon_signed_rank};
