@@ -147,7 +147,12 @@ fn table(title: &str, per_seed: &[Vec<BaselineRow>]) -> Result<Vec<(String, bool
             let t = wilcoxon_signed_rank(&a, &b)?;
             let better = a.iter().zip(&b).filter(|(a, b)| a > b).count();
             wins.push((row.method.clone(), t.w_plus > t.w_minus && t.p_value < 0.05));
-            format!("higher in {better}/{}, p = {:.3}", a.len(), t.p_value)
+            let p = if t.p_value < 0.001 {
+                "p < 0.001".to_string()
+            } else {
+                format!("p = {:.3}", t.p_value)
+            };
+            format!("higher in {better}/{}, {p}", a.len())
         };
         println!(
             "  {:<20} {:>26} {:>26} {:>24}",
