@@ -78,7 +78,7 @@ label{margin-right:12px}
 {{NOTES}}
 <p>Recommended: <b>{{RECOMMENDED}}</b></p><ul>{{WHY}}</ul>
 <p><label>x <select id="x"></select></label><label>y <select id="y"></select></label>
-<label><input type="checkbox" id="all" checked> all measurements</label>
+<label><input type="checkbox" id="all" checked> all evaluations</label>
 <label><input type="checkbox" id="pred" checked> predicted front</label></p>
 <p id="limits"></p>
 <div class="row"><svg id="plot" width="720" height="520"></svg>
