@@ -12,6 +12,7 @@ use crate::runner::Runner;
 use crate::search::{SearchRound, predicted_front};
 use crate::study::{Queue, Study, StudySpec};
 use crate::surrogates::ObjectiveSurrogates;
+use crate::transfer::WarmStart;
 use crate::{AeLlmResult, OptimizerError, TerminationReason};
 use aellm_space::{Configuration, Evaluation, Evaluator, Objectives, Scenario, Space};
 use rand::SeedableRng;
@@ -58,6 +59,9 @@ pub struct AeLlm {
     /// When set, evaluations are handed to workers through the study's
     /// queue, and workers build the evaluator of this kind (e.g. `harness`).
     pub workers: Option<String>,
+    /// When set, every search continues these surrogates (fitted on another
+    /// model) on this run's measurements instead of fitting from scratch.
+    pub warm: Option<Arc<WarmStart>>,
 }
 
 impl AeLlm {
@@ -66,7 +70,17 @@ impl AeLlm {
         AeLlm {
             params,
             workers: None,
+            warm: None,
         }
+    }
+
+    /// Warm-starts the surrogates from another model's measurements (the
+    /// paper's transfer across models): the initial sample shrinks to the
+    /// fewest rows a continuation needs ([`AeLlmParams::schedule_warm`]) and
+    /// each search continues `warm`'s surrogates on this run's measurements.
+    pub fn warm_start(mut self, warm: WarmStart) -> Self {
+        self.warm = Some(Arc::new(warm));
+        self
     }
 
     /// Hands every evaluation to workers through the study's queue; they
@@ -94,9 +108,10 @@ impl AeLlm {
         let space = Arc::new(space.for_model(&scenario.model));
         let deadline = params.max_time.map(|t| Instant::now() + t);
         let (runner, _) = self.runner(evaluator, study, scenario, observer, deadline)?;
-        let mut state = RunState::new(&params);
+        let mut state = RunState::new(&params, self.warm.is_some());
         let ctx = Context {
             params: &params,
+            warm: self.warm.as_deref(),
             scenario,
             space: &space,
             runner: &runner,
@@ -200,8 +215,12 @@ struct RunState {
 }
 
 impl RunState {
-    fn new(p: &ValidAeLlmParams) -> Self {
-        let (initial, per_round) = p.schedule();
+    fn new(p: &ValidAeLlmParams, warm: bool) -> Self {
+        let (initial, per_round) = if warm {
+            p.schedule_warm()
+        } else {
+            p.schedule()
+        };
         RunState {
             next: Phase::Initial,
             rng: rand_chacha::ChaCha8Rng::seed_from_u64(p.seed),
@@ -217,6 +236,7 @@ impl RunState {
 /// What every step reads and does not change.
 struct Context<'a> {
     params: &'a ValidAeLlmParams,
+    warm: Option<&'a WarmStart>,
     scenario: &'a Scenario,
     space: &'a Arc<Space>,
     runner: &'a Runner<'a>,
@@ -278,7 +298,11 @@ impl Context<'_> {
             .into_iter()
             .map(|(c, m)| (c, m.objectives()))
             .collect();
-        let sur = match ObjectiveSurrogates::fit(&data, self.scenario, &p.surrogate) {
+        let fitted = match self.warm {
+            Some(w) => w.continue_on(&data, self.scenario),
+            None => ObjectiveSurrogates::fit(&data, self.scenario, &p.surrogate),
+        };
+        let sur = match fitted {
             Ok(s) => Arc::new(s),
             Err(OptimizerError::TooFewMeasurements { got, needed }) => {
                 tracing::warn!(

@@ -82,6 +82,22 @@ impl AeLlmParams {
         }
         let initial = ((self.budget as f64 * self.initial_fraction).round() as usize)
             .clamp(min_initial, self.budget);
+        self.batches_after(initial)
+    }
+
+    /// The schedule of a warm-started run ([`crate::AeLlm::warm_start`]):
+    /// surrogates that already learnt another model need only the fewest
+    /// rows a continuation is fitted on (the default and
+    /// `MIN_TRAINING_ROWS - 1` samples), and the rest of the budget goes to
+    /// the batches.
+    pub fn schedule_warm(&self) -> (usize, Vec<usize>) {
+        if !self.use_surrogates {
+            return (self.budget, Vec::new());
+        }
+        self.batches_after(MIN_TRAINING_ROWS.min(self.budget))
+    }
+
+    fn batches_after(&self, initial: usize) -> (usize, Vec<usize>) {
         let (rest, r) = (self.budget - initial, self.refine_rounds + 1);
         (
             initial,

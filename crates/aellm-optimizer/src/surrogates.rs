@@ -90,6 +90,31 @@ const LOG_TARGET: [bool; 4] = [false, true, true, true];
 /// Fewest measurements the surrogates are fitted on.
 pub const MIN_TRAINING_ROWS: usize = 5;
 
+/// The features of `data`'s configurations, if there are enough to fit on.
+fn training_matrix(
+    data: &[(Configuration, Objectives)],
+    scenario: &Scenario,
+) -> Result<Array2<f64>, OptimizerError> {
+    if data.len() < MIN_TRAINING_ROWS {
+        return Err(OptimizerError::TooFewMeasurements {
+            got: data.len(),
+            needed: MIN_TRAINING_ROWS,
+        });
+    }
+    let configs: Vec<Configuration> = data.iter().map(|(c, _)| *c).collect();
+    Ok(feature_matrix(&configs, scenario))
+}
+
+/// Objective `k` of every row as the surrogates learn it.
+fn target(data: &[(Configuration, Objectives)], k: usize) -> Array1<f64> {
+    data.iter()
+        .map(|(_, o)| {
+            let v = o.to_minimise()[k].abs();
+            if LOG_TARGET[k] { v.max(1e-12).ln() } else { v }
+        })
+        .collect()
+}
+
 impl ObjectiveSurrogates {
     /// Fits on measured configurations of one scenario.
     pub fn fit(
@@ -97,24 +122,10 @@ impl ObjectiveSurrogates {
         scenario: &Scenario,
         params: &SurrogateParams,
     ) -> Result<Self, OptimizerError> {
-        if data.len() < MIN_TRAINING_ROWS {
-            return Err(OptimizerError::TooFewMeasurements {
-                got: data.len(),
-                needed: MIN_TRAINING_ROWS,
-            });
-        }
-        let configs: Vec<Configuration> = data.iter().map(|(c, _)| *c).collect();
-        let x = feature_matrix(&configs, scenario);
+        let x = training_matrix(data, scenario)?;
         let mut models = Vec::with_capacity(4);
-        for (k, log) in LOG_TARGET.iter().enumerate() {
-            let y: Array1<f64> = data
-                .iter()
-                .map(|(_, o)| {
-                    let v = o.to_minimise()[k].abs();
-                    if *log { v.max(1e-12).ln() } else { v }
-                })
-                .collect();
-            let ds = Dataset::new(x.clone(), y);
+        for k in 0..LOG_TARGET.len() {
+            let ds = Dataset::new(x.clone(), target(data, k));
             let fitted = BootstrapEnsemble::params_with(
                 params
                     .member
@@ -133,7 +144,37 @@ impl ObjectiveSurrogates {
         })
     }
 
-    /// Measurements the surrogates were fitted on.
+    /// Warm start (the paper's section 3.5): each objective's ensemble,
+    /// fitted on another model's measurements, continued with `member`'s
+    /// trees on `data` of `scenario`, the target. The target's trees fit what
+    /// the source's model gets wrong there (in logarithms for latency, memory
+    /// and energy, so a model twice as slow is one constant to learn).
+    pub fn continue_on(
+        &self,
+        data: &[(Configuration, Objectives)],
+        scenario: &Scenario,
+        member: &GbdtParams,
+        seed: u64,
+    ) -> Result<Self, OptimizerError> {
+        let x = training_matrix(data, scenario)?;
+        let mut models = Vec::with_capacity(4);
+        for (k, source) in self.models.iter().enumerate() {
+            let ds = Dataset::new(x.clone(), target(data, k));
+            let params =
+                BootstrapEnsemble::params_with(member.clone().seed(seed.wrapping_add(k as u64)))
+                    .n_members(source.members().len())
+                    .seed(seed.wrapping_add(200 + k as u64));
+            models.push(source.continue_training(&params, &ds)?);
+        }
+        Ok(ObjectiveSurrogates {
+            models,
+            scenario: scenario.clone(),
+            n_train: self.n_train + data.len(),
+        })
+    }
+
+    /// Measurements the surrogates were fitted on (a warm start's source
+    /// measurements included).
     pub fn n_train(&self) -> usize {
         self.n_train
     }

@@ -174,7 +174,9 @@ impl AccuracyTransfer {
 }
 
 mod evaluator;
+mod warm;
 pub use evaluator::TransferredAccuracy;
+pub use warm::WarmStart;
 
 #[cfg(test)]
 mod tests;

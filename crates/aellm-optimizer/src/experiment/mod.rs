@@ -1,7 +1,11 @@
 //! Comparing methods over repeated runs: the statistics an experiment's
 //! tables report (medians and inter-quartile ranges over seeds, and a paired
-//! test of one method against another on the same seeds).
+//! test of one method against another on the same seeds), and which
+//! scenarios may tune the method and which report on it.
 
+pub mod ablations;
+pub mod progress;
+pub mod scenarios;
 pub mod summary;
 pub mod wilcoxon;
 

@@ -11,6 +11,7 @@ use aellm_nsga2::operators::HashDuplicates;
 use aellm_nsga2::{Evaluation, Nsga2, Nsga2Run, Termination};
 use aellm_space::{Configuration, Genome, Scenario, Space};
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Settings of the search (defaults from the paper's Table 5).
@@ -118,10 +119,14 @@ impl SearchRound<'_> {
             Termination::generations(self.params.generations),
             seed,
         )?;
+        // Offspring often repeat configurations earlier generations saw (the
+        // space is discrete); a prediction is a pure function of the
+        // configuration, so each is computed once per round.
+        let mut seen: HashMap<Configuration, Prediction> = HashMap::new();
         while run.has_next() {
             let batch = run.ask()?;
             let configs: Vec<Configuration> = batch.iter().map(|g| self.configuration(g)).collect();
-            let preds = self.predictor.predict(&configs);
+            let preds = self.predict_once(&configs, &mut seen);
             let evals = preds
                 .iter()
                 .map(|pr| {
@@ -190,6 +195,23 @@ impl SearchRound<'_> {
             builder.sampling(ValidSampling::new(space.clone()))
         };
         Ok(builder.build()?)
+    }
+
+    /// Predictions of `configs`, asking the predictor only for those not in `seen`.
+    fn predict_once(
+        &self,
+        configs: &[Configuration],
+        seen: &mut HashMap<Configuration, Prediction>,
+    ) -> Vec<Prediction> {
+        let mut asked = HashSet::new();
+        let fresh: Vec<Configuration> = configs
+            .iter()
+            .filter(|c| !seen.contains_key(c) && asked.insert(**c))
+            .copied()
+            .collect();
+        let preds = self.predictor.predict(&fresh);
+        seen.extend(fresh.into_iter().zip(preds));
+        configs.iter().map(|c| seen[c]).collect()
     }
 
     fn configuration(&self, g: &[usize]) -> Configuration {
