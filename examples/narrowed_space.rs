@@ -2,8 +2,9 @@
 //! evaluations, on a space small enough to measure every configuration.
 //!
 //! ```sh
-//! cargo run --release --example narrowed_space            # 3 seeds, 20% budget
-//! cargo run --release --example narrowed_space -- 5 0.1   # seeds, budget fraction
+//! cargo run --release --example narrowed_space                 # 20 seeds, 20% budget
+//! cargo run --release --example narrowed_space -- 5 0.1        # seeds, budget fraction
+//! cargo run --release --example narrowed_space -- 20 24,50,100 # seeds, budgets (counts)
 //! cargo run --release --example narrowed_space -- 3 0.2 uncertainty  # refinement by σ alone
 //! ```
 //!
@@ -15,7 +16,13 @@
 //! a replay of them, so that it sees exactly the figures the true front was
 //! computed from, and spends its budget on distinct configurations. The
 //! hypervolume is taken on objectives normalised over all measurements
-//! (reference point 1.1, as in the baselines table).
+//! (reference point 1.1, as in the baselines table). For each budget, every
+//! method (AE-LLM and the baselines of `aellm_optimizer::baselines`) runs
+//! once per seed, seeds side by side; the table gives median [q1, q3] of
+//! each method's share of the true front's hypervolume, of its efficiency
+//! score, and AE-LLM's paired Wilcoxon test against it. The narrowed
+//! space is reported on, never tuned on (the defaults come from
+//! `examples/tune_defaults.rs` on the tuning scenarios).
 //!
 //! Every evaluation is also written next to the study, as JSON (scenario,
 //! evaluator and each configuration with its measurement or error) and as
@@ -23,7 +30,14 @@
 //! other tools: `crates/aellm-optimizer/examples/surrogate_fidelity.rs`
 //! measures the surrogates on the JSON.
 
+#[path = "method_evidence/table.rs"]
+#[allow(dead_code)]
+mod table;
+
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
+use aellm::optimizer::BaselineRow;
+use aellm::optimizer::baselines::{compare, run_baselines};
+use aellm::optimizer::experiment::Quartiles;
 use aellm::optimizer::observer::{PhaseObserver, Silent};
 use aellm::optimizer::refinement::Acquisition;
 use aellm::optimizer::runner::Runner;
@@ -35,8 +49,7 @@ use aellm::space::{
     Measurement, Moe, Objectives, QuantMethod, Scenario, Space, WeightPrecision,
 };
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 #[global_allocator]
@@ -120,18 +133,6 @@ impl PhaseObserver for Bar {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
 /// Hypervolume of the feasible members of `set`.
 fn hypervolume(set: &[Objectives], s: &Scenario, norm: &Normaliser) -> f64 {
     let feasible: Vec<Objectives> = set
@@ -190,10 +191,61 @@ fn export(
     Ok((json, csv))
 }
 
+/// Budgets from the command line: a fraction of the space (≤ 1) or counts.
+fn budgets(arg: Option<&String>, size: usize) -> Result<Vec<usize>, Box<dyn std::error::Error>> {
+    arg.map_or("0.2", |s| s.as_str())
+        .split(',')
+        .map(|b| {
+            let x: f64 = b.parse().map_err(|_| {
+                format!("budget `{b}`: a fraction of the space (0.2) or a count (50)")
+            })?;
+            Ok(if x <= 1.0 {
+                ((size as f64 * x).floor() as usize).max(8)
+            } else {
+                x as usize
+            })
+        })
+        .collect()
+}
+
+/// Every method's row in one seed, each row's hypervolume replaced by its
+/// share of the true front's.
+fn one_seed(
+    replay: &Replay,
+    scenario: &Scenario,
+    space: &Space,
+    params: AeLlmParams,
+    truth: (&Normaliser, f64),
+) -> Result<Vec<BaselineRow>, String> {
+    let study = MemoryStudy::new();
+    let (budget, seed) = (params.budget, params.seed);
+    let err = |e: aellm::optimizer::OptimizerError| e.to_string();
+    let mut r = AeLlm::new(params)
+        .run(replay, scenario, space, &study, &Silent)
+        .map_err(err)?;
+    let b = run_baselines(replay, scenario, space, &study, &Silent, budget, seed).map_err(err)?;
+    compare(&mut r, &b).map_err(err)?;
+    let mut runs = b.runs;
+    runs.push(("AE-LLM".into(), r.evaluations));
+    for row in &mut r.baselines {
+        let ev = &runs
+            .iter()
+            .find(|(m, _)| *m == row.method)
+            .ok_or("a method without evaluations")?
+            .1;
+        let found: Vec<Objectives> = ev
+            .iter()
+            .filter_map(|e| e.measurement())
+            .map(|m| m.objectives())
+            .collect();
+        row.hypervolume = Some(hypervolume(&found, scenario, truth.0) / truth.1);
+    }
+    Ok(r.baselines)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let seeds: u64 = args.first().map_or(Ok(3), |s| s.parse())?;
-    let fraction: f64 = args.get(1).map_or(Ok(0.2), |s| s.parse())?;
+    let seeds: u64 = args.first().map_or(Ok(20), |s| s.parse())?;
     let acquisition = match args.get(2).map(String::as_str) {
         None | Some("hvi") => Acquisition::default(),
         Some("uncertainty") => Acquisition::Uncertainty,
@@ -204,15 +256,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scenario = HarnessEvaluator::default_scenario();
     let space = narrowed_space();
     let all = space.enumerate();
-    let budget = ((all.len() as f64 * fraction).floor() as usize).max(8);
+    let budgets = budgets(args.get(1), all.len())?;
     println!(
-        "narrowed space: {} configurations of the default scenario ({} on {}); budget {budget} ({:.0}%) per method, {seeds} seed(s)",
+        "narrowed space: {} configurations of the default scenario ({} on {}); budgets {budgets:?} per method, {seeds} seed(s)",
         all.len(),
         scenario.model.name,
         scenario.hardware.name,
-        100.0 * budget as f64 / all.len() as f64
     );
-
     // The ground truth: every configuration, measured once and kept.
     let harness = HarnessEvaluator::new(HarnessOptions::default());
     let dir = std::env::temp_dir().join("aellm-narrowed");
@@ -265,52 +315,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect(),
     );
 
-    println!(
-        "\n{:>4} {:>14} {:>8} {:>14} {:>8}",
-        "seed", "AE-LLM HV/true", "evals", "random HV/true", "evals"
-    );
-    let (mut ours, mut random) = (Vec::new(), Vec::new());
-    for seed in 0..seeds {
-        let params = AeLlmParams {
-            budget,
-            seed,
-            acquisition,
-            ..Default::default()
-        };
-        let result =
-            AeLlm::new(params).run(&replay, &scenario, &space, &MemoryStudy::new(), &Silent)?;
-        let found: Vec<Objectives> = result
-            .evaluations
-            .iter()
-            .filter_map(|e| e.measurement())
-            .map(|m| m.objectives())
-            .collect();
-        let r_ours = hypervolume(&found, &scenario, &norm) / true_hv;
-
-        // Random search at the same budget, from the same measurements.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut shuffled = all.clone();
-        shuffled.shuffle(&mut rng);
-        let picked: Vec<Objectives> = shuffled
-            .iter()
-            .take(budget)
-            .filter_map(|c| replay.evaluate(c, &scenario).ok())
-            .map(|m| m.objectives())
-            .collect();
-        let r_random = hypervolume(&picked, &scenario, &norm) / true_hv;
-        println!(
-            "{seed:>4} {r_ours:>14.4} {:>8} {r_random:>14.4} {budget:>8}",
-            result.evaluations.len()
+    for budget in budgets {
+        let bar = ProgressBar::new(seeds).with_style(ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} seeds, {elapsed} (eta {eta})",
+        )?);
+        let per_seed: Vec<Vec<BaselineRow>> = (0..seeds)
+            .into_par_iter()
+            .map(|seed| {
+                let params = AeLlmParams {
+                    budget,
+                    seed,
+                    acquisition,
+                    ..Default::default()
+                };
+                let r = one_seed(&replay, &scenario, &space, params, (&norm, true_hv));
+                bar.inc(1);
+                r
+            })
+            .collect::<Result<_, String>>()?;
+        bar.finish_and_clear();
+        let title = format!(
+            "budget {budget} of {} ({:.0}%), {seeds} seeds; \"hypervolume\" is the share of the true front's (replayed harness measurements)",
+            all.len(),
+            100.0 * budget as f64 / all.len() as f64
         );
-        ours.push(r_ours);
-        random.push(r_random);
+        table::print(&title, &per_seed).map_err(|e| e.to_string())?;
+        let share = Quartiles::of(&table::series(&per_seed, "AE-LLM", |r| r.hypervolume));
+        if let Some(q) = share {
+            println!(
+                "median over {seeds} seed(s): AE-LLM reaches {:.1}% of the true front's hypervolume with {budget} of {} evaluations ({:.0}%)",
+                100.0 * q.median,
+                all.len(),
+                100.0 * budget as f64 / all.len() as f64
+            );
+        }
     }
-    println!(
-        "\nmedian over {seeds} seed(s): AE-LLM reaches {:.1}% of the true front's hypervolume with {budget} of {} evaluations ({:.0}%); random search {:.1}%",
-        100.0 * median(ours),
-        all.len(),
-        100.0 * budget as f64 / all.len() as f64,
-        100.0 * median(random)
-    );
     Ok(())
 }

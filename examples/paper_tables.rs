@@ -21,8 +21,8 @@ mod table2;
 
 use aellm::harness::{HarnessEvaluator, HarnessOptions};
 use aellm::optimizer::baselines::{BaselineRuns, compare, run_baselines};
+use aellm::optimizer::experiment::ablations::ablations;
 use aellm::optimizer::observer::Silent;
-use aellm::optimizer::refinement::Acquisition;
 use aellm::optimizer::study::SqliteStudy;
 use aellm::optimizer::{AeLlm, AeLlmParams, AeLlmResult, BaselineRow};
 
@@ -112,45 +112,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         compare(&mut main, &baselines)?;
         main_rows.push(main.baselines);
 
-        // Ablations: each switch off in turn, and 0-5 refinement rounds.
-        let mut variants: Vec<(String, AeLlmParams)> = vec![
-            (
-                "- surrogates (random search)".into(),
-                AeLlmParams {
-                    use_surrogates: false,
-                    ..base.clone()
-                },
-            ),
-            ("- constraint-aware init".into(), {
-                let mut p = base.clone();
-                p.search.constraint_aware_init = false;
-                p
-            }),
-            ("- hierarchical crossover".into(), {
-                let mut p = base.clone();
-                p.search.hierarchical_crossover = false;
-                p
-            }),
-            (
-                "refinement by uncertainty (σ) alone".into(),
-                AeLlmParams {
-                    acquisition: Acquisition::Uncertainty,
-                    ..base.clone()
-                },
-            ),
-        ];
-        for rounds in [0, 1, 2, 4, 5] {
-            variants.push((
-                format!("refinement rounds = {rounds}"),
-                AeLlmParams {
-                    refine_rounds: rounds,
-                    ..base.clone()
-                },
-            ));
-        }
+        // Ablations: each component off in turn, and 0-5 refinement rounds.
         let mut runs = BaselineRuns::default();
-        for (name, p) in variants {
-            runs.runs.push((name, run(p)?.evaluations));
+        for a in ablations(&base) {
+            runs.runs.push((a.name, run(a.params)?.evaluations));
         }
         compare(&mut full, &runs)?;
         // The full method is "AE-LLM" (3 refinement rounds); ablations follow it.

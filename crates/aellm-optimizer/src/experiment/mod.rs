@@ -7,6 +7,7 @@ pub mod ablations;
 pub mod progress;
 pub mod scenarios;
 pub mod summary;
+pub mod truth;
 pub mod wilcoxon;
 
 pub use summary::Quartiles;
