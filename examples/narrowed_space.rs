@@ -38,12 +38,12 @@ use aellm::harness::{HarnessEvaluator, HarnessOptions};
 use aellm::optimizer::BaselineRow;
 use aellm::optimizer::baselines::{compare, run_baselines};
 use aellm::optimizer::experiment::Quartiles;
+use aellm::optimizer::experiment::truth::TrueFront;
 use aellm::optimizer::observer::{PhaseObserver, Silent};
 use aellm::optimizer::refinement::Acquisition;
 use aellm::optimizer::runner::Runner;
-use aellm::optimizer::scoring::Normaliser;
 use aellm::optimizer::study::{MemoryStudy, SqliteStudy};
-use aellm::optimizer::{AeLlm, AeLlmParams, feasibility, non_dominated};
+use aellm::optimizer::{AeLlm, AeLlmParams, non_dominated};
 use aellm::space::{
     Attention, Configuration, EvalError, Evaluation, Evaluator, FineTuneMethod, KvCache,
     Measurement, Moe, Objectives, QuantMethod, Scenario, Space, WeightPrecision,
@@ -133,16 +133,6 @@ impl PhaseObserver for Bar {
     }
 }
 
-/// Hypervolume of the feasible members of `set`.
-fn hypervolume(set: &[Objectives], s: &Scenario, norm: &Normaliser) -> f64 {
-    let feasible: Vec<Objectives> = set
-        .iter()
-        .copied()
-        .filter(|o| feasibility::violations(o, s).is_empty())
-        .collect();
-    norm.hypervolume(&feasible)
-}
-
 /// Writes every evaluation to `<stem>.json` (scenario, evaluator, each
 /// configuration with its measurement or error) and `<stem>.csv` (the four
 /// objectives, or the error, per configuration); returns both paths.
@@ -215,7 +205,7 @@ fn one_seed(
     scenario: &Scenario,
     space: &Space,
     params: AeLlmParams,
-    truth: (&Normaliser, f64),
+    truth: &TrueFront,
 ) -> Result<Vec<BaselineRow>, String> {
     let study = MemoryStudy::new();
     let (budget, seed) = (params.budget, params.seed);
@@ -225,22 +215,7 @@ fn one_seed(
         .map_err(err)?;
     let b = run_baselines(replay, scenario, space, &study, &Silent, budget, seed).map_err(err)?;
     compare(&mut r, &b).map_err(err)?;
-    let mut runs = b.runs;
-    runs.push(("AE-LLM".into(), r.evaluations));
-    for row in &mut r.baselines {
-        let ev = &runs
-            .iter()
-            .find(|(m, _)| *m == row.method)
-            .ok_or("a method without evaluations")?
-            .1;
-        let found: Vec<Objectives> = ev
-            .iter()
-            .filter_map(|e| e.measurement())
-            .map(|m| m.objectives())
-            .collect();
-        row.hypervolume = Some(hypervolume(&found, scenario, truth.0) / truth.1);
-    }
-    Ok(r.baselines)
+    Ok(table::shares(&r, scenario, truth))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -301,8 +276,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|m| m.objectives())
         .collect();
     let failed = truth.len() - measured.len();
-    let norm = Normaliser::fit(&measured).ok_or("no configuration could be measured")?;
-    let true_hv = hypervolume(&measured, &scenario, &norm);
+    let front = TrueFront::from_objectives(&measured, &scenario)
+        .ok_or("no configuration could be measured")?;
+    let true_hv = front.hypervolume;
     let true_front = non_dominated(&measured, |o| *o).len();
     println!(
         "true front: {true_front} of {} measured configurations ({failed} failed), hypervolume {true_hv:.4}",
@@ -328,7 +304,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     acquisition,
                     ..Default::default()
                 };
-                let r = one_seed(&replay, &scenario, &space, params, (&norm, true_hv));
+                let r = one_seed(&replay, &scenario, &space, params, &front);
                 bar.inc(1);
                 r
             })

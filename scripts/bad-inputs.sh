@@ -204,6 +204,8 @@ check "--evaluator unknown"             2 "unknown evaluator"   -- $(o) --evalua
 check "harness asked for another GPU"   2 "costmodel"           -- $(o) --evaluator harness $(S other-gpu.toml)
 check "--accuracy-from: no report there" 2 "aellm optimize --out" -- $(o) --evaluator costmodel $(S other-gpu.toml) --accuracy-from "$WORK/no-report"
 check "--accuracy-from with the harness" 2 "accuracy-from"      -- $(o) --evaluator harness --accuracy-from "$WORK/no-report"
+check "--warm-start: no report there"   2 "aellm optimize --out" -- $(o) --evaluator costmodel $(S other-gpu.toml) --warm-start "$WORK/no-report"
+check "--warm-start with --no-surrogates" 2 "no-surrogates"   -- $(o) --evaluator costmodel $(S other-gpu.toml) --no-surrogates --warm-start "$WORK/no-report"
 check "study is not a database"         2 "not-a-study.sqlite"  -- $(o) --study "$WORK/not-a-study.sqlite"
 check "study URL of no known store"     2 "study"               -- $(o) --study "mysql://x@y/z"
 check "measure: configuration file missing" 2 "nothing.json"    -- measure nothing.json

@@ -2,10 +2,13 @@
 
 use super::progress::Bars;
 use super::{checkpoint, evaluator, fleet, parse, summary};
+use crate::exit::BadInput;
 use aellm::harness::HarnessEvaluator;
 use aellm::harness::evaluator::space_for;
 use aellm::optimizer::baselines::compare;
+use aellm::optimizer::report::read_evaluated;
 use aellm::optimizer::runner::DEFAULT_MAX_ATTEMPTS;
+use aellm::optimizer::transfer::{TransferParams, WarmStart};
 use aellm::optimizer::{AeLlmParams, AeLlmResult, write_report};
 use aellm::space::{Preferences, Provenance, Scenario, ScenarioFile, Space};
 use anyhow::Context;
@@ -106,6 +109,39 @@ pub struct OptimizeArgs {
     /// measurements; the other figures stay the cost model's.
     #[arg(long = "accuracy-from", value_name = "DIR")]
     accuracy_from: Vec<PathBuf>,
+    /// Warm-start the surrogates from another model (the paper's transfer
+    /// across models): the report directory of an earlier `aellm optimize
+    /// --out DIR`, e.g. on a smaller model with the same evaluator. Its
+    /// evaluations train the surrogates first and this run's continue
+    /// them, so the initial sample shrinks to the unmodified configuration
+    /// and four samples.
+    #[arg(long = "warm-start", value_name = "DIR")]
+    warm_start: Option<PathBuf>,
+}
+
+/// The warm start `--warm-start DIR` asks for.
+fn warm_start(a: &OptimizeArgs) -> anyhow::Result<Option<WarmStart>> {
+    let Some(dir) = &a.warm_start else {
+        return Ok(None);
+    };
+    if a.no_surrogates {
+        return Err(BadInput(
+            "--warm-start continues the surrogates, which --no-surrogates turns off: drop one of them".into(),
+        )
+        .into());
+    }
+    let bad = |e: aellm::optimizer::OptimizerError| {
+        BadInput(format!("--warm-start {}: {e}", dir.display()))
+    };
+    let report = read_evaluated(dir).map_err(bad)?;
+    let warm = WarmStart::fit(
+        &report.measured,
+        &report.scenario,
+        &TransferParams::default(),
+    )
+    .map_err(bad)?;
+    println!("warm start: surrogates trained on {}", warm.provenance());
+    Ok(Some(warm))
 }
 
 /// The scenario, its budget from the file (if any) and the space to search.
@@ -179,6 +215,17 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     // Every setting is checked before anything is created or measured.
     let params = params(&a, budget, max_attempts);
     params.check()?;
+    let warm = warm_start(&a)?;
+    let warm_note = warm.as_ref().map(|w| {
+        format!(
+            "Surrogates warm-started from {} (--warm-start {}).",
+            w.provenance(),
+            a.warm_start
+                .as_deref()
+                .unwrap_or_else(|| std::path::Path::new(""))
+                .display()
+        )
+    });
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("creating the report directory {}", a.out.display()))?;
     let study_url = a
@@ -197,7 +244,10 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
     println!("evaluator: {produced_by}");
     let bars = Bars::new();
     let started = std::time::Instant::now();
-    let optimizer = fleet::optimizer(params, a.workers, evaluator.as_ref())?;
+    let mut optimizer = fleet::optimizer(params, a.workers, evaluator.as_ref())?;
+    if let Some(w) = warm {
+        optimizer = optimizer.warm_start(w);
+    }
     if a.workers.is_some() {
         study.set_closed(false)?;
     }
@@ -206,6 +256,7 @@ pub fn run(a: OptimizeArgs) -> anyhow::Result<()> {
         optimizer.run(&evaluator, &scenario, &space, study.as_ref(), &bars)?;
     let all_failed = nothing_succeeded(&result);
     result.notes.insert(0, format!("Evaluator: {produced_by}."));
+    result.notes.extend(warm_note);
     let out_of_time = a.max_time.is_some_and(|t| started.elapsed() >= t);
     // The baselines go to the same workers, before they are let go.
     if all_failed.is_none() && !a.no_baselines && !out_of_time {

@@ -1,7 +1,7 @@
 //! The report directory: fronts as JSON and CSV, every measurement as CSV, a
 //! Markdown report, 2-D projections of the front as SVG, and one
 //! self-contained HTML page to explore all four objectives; and the measured
-//! evaluations of a report read back ([`read_measured`]).
+//! evaluations of a report read back ([`read_measured`], [`read_evaluated`]).
 
 mod html;
 mod markdown;
@@ -9,7 +9,7 @@ mod read;
 mod svg;
 mod tables;
 
-pub use read::{MeasuredReport, read_measured};
+pub use read::{MeasuredReport, read_evaluated, read_measured};
 
 use crate::{AeLlmResult, OptimizerError};
 use std::path::{Path, PathBuf};
@@ -203,6 +203,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(missing.contains("aellm optimize --out"), "{missing}");
+    }
+
+    /// A cost-model run measures nothing, but a warm start learns from its evaluations.
+    #[test]
+    fn predicted_evaluations_read_back_for_a_warm_start_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = sample::result();
+        for e in &mut r.evaluations {
+            if let Ok(m) = &mut e.outcome {
+                m.accuracy = aellm_space::Figure::predicted(m.accuracy.value, 0.01);
+            }
+        }
+        write_report(dir.path(), &r).unwrap();
+        assert!(read_measured(dir.path()).unwrap().measured.is_empty());
+        let all = read_evaluated(dir.path()).unwrap();
+        assert_eq!(all.measured.len(), 5);
+        assert_eq!(all.scenario, r.scenario);
     }
 
     #[test]

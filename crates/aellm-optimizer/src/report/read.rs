@@ -21,7 +21,17 @@ pub struct MeasuredReport {
 /// Reads `dir/front.json` and `dir/measurements.csv` as [`write_report`](super::write_report)
 /// wrote them.
 pub fn read_measured(dir: impl AsRef<Path>) -> Result<MeasuredReport, OptimizerError> {
-    let dir = dir.as_ref();
+    read_rows(dir.as_ref(), true)
+}
+
+/// Like [`read_measured`], but keeps every successful evaluation whatever
+/// produced its accuracy (a cost-model run's rows are all predicted): what
+/// a warm start ([`crate::transfer::WarmStart`]) learns from.
+pub fn read_evaluated(dir: impl AsRef<Path>) -> Result<MeasuredReport, OptimizerError> {
+    read_rows(dir.as_ref(), false)
+}
+
+fn read_rows(dir: &Path, only_measured: bool) -> Result<MeasuredReport, OptimizerError> {
     let front = dir.join("front.json");
     let text = std::fs::read(&front).map_err(|e| {
         io_err(
@@ -56,7 +66,9 @@ pub fn read_measured(dir: impl AsRef<Path>) -> Result<MeasuredReport, OptimizerE
     let mut measured: Vec<(Configuration, Objectives)> = Vec::new();
     for (i, row) in rd.records().enumerate() {
         let row = row.map_err(|e| io_err(&path, e))?;
-        if row.get(acc_p) != Some("measured") {
+        // A failure has no figures; a predicted accuracy is kept only when asked.
+        let failed = row.get(acc).is_none_or(str::is_empty);
+        if failed || (only_measured && row.get(acc_p) != Some("measured")) {
             continue;
         }
         let bad = |what: &str, e: &dyn std::fmt::Display| {

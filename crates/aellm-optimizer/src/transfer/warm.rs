@@ -72,10 +72,11 @@ impl WarmStart {
             .continue_on(data, target, &self.continuation, self.seed)
     }
 
-    /// "120 measurements of llama-2-7b".
+    /// "120 evaluations of llama-2-7b" (measured or predicted, as the
+    /// source's evaluator gave them).
     pub fn provenance(&self) -> String {
         format!(
-            "{} measurements of {}",
+            "{} evaluations of {}",
             self.source.n_train(),
             self.source_model
         )
@@ -158,7 +159,7 @@ mod tests {
         // shape and learns the scale.
         assert!(w < 0.15 && w < c / 2.0, "warm {w}, cold {c}");
         assert_eq!(continued.n_train(), 155);
-        assert_eq!(warm.provenance(), "150 measurements of llama-2-7b");
+        assert_eq!(warm.provenance(), "150 evaluations of llama-2-7b");
         assert!(warm.continue_on(&target[..4], &big).is_err());
     }
 
