@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release --example transfer_evidence              # 10 seeds, budget 50
 //! cargo run --release --example transfer_evidence -- 20 100    # seeds, budget
+//! cargo run --release --example transfer_evidence -- 5 50 phi-2 # only these held-out scenarios
 //! ```
 //! For each held-out scenario (`experiment::scenarios::HELD_OUT`) the
 //! source is another model on the same hardware and task (a smaller one
@@ -126,7 +127,11 @@ fn main() -> Result<()> {
         "target", "source", "reached", "cold: evals", "warm: evals", "ratio", "warm HV / cold HV"
     );
     let mut ratios_all = Vec::new();
+    let only: Vec<&String> = args.iter().skip(2).collect();
     for (h, (_, source_model)) in HELD_OUT.iter().zip(SOURCES) {
+        if !only.is_empty() && !only.iter().any(|n| *n == h.name) {
+            continue;
+        }
         bar.set_message(h.name);
         let target = h.scenario()?;
         let mut source = target.clone();

@@ -37,7 +37,10 @@ use rayon::prelude::*;
 /// The settings tried against the defaults, each one change.
 fn candidates(base: &AeLlmParams) -> Vec<(String, AeLlmParams)> {
     let mut v = Vec::new();
-    for f in [0.2, 0.3, 0.5, 0.6] {
+    for f in [0.2, 0.3, 0.4, 0.5, 0.6] {
+        if f == base.initial_fraction {
+            continue;
+        }
         v.push((
             format!("initial fraction {f}"),
             AeLlmParams {
@@ -46,11 +49,15 @@ fn candidates(base: &AeLlmParams) -> Vec<(String, AeLlmParams)> {
             },
         ));
     }
-    for kappa in [0.0, 2.0] {
+    for kappa in [0.0, 1.0, 2.0] {
+        let a = Acquisition::HypervolumeImprovement { kappa };
+        if a == base.acquisition {
+            continue;
+        }
         v.push((
             format!("refinement kappa {kappa}"),
             AeLlmParams {
-                acquisition: Acquisition::HypervolumeImprovement { kappa },
+                acquisition: a,
                 ..base.clone()
             },
         ));
