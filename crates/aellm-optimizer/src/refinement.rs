@@ -10,7 +10,7 @@ use std::collections::HashSet;
 ///
 /// ```
 /// use aellm_optimizer::refinement::Acquisition;
-/// let a: Acquisition = serde_json::from_str(r#"{"hypervolume_improvement":{"kappa":1.0}}"#).unwrap();
+/// let a: Acquisition = serde_json::from_str(r#"{"hypervolume_improvement":{"kappa":0.0}}"#).unwrap();
 /// assert_eq!(a, Acquisition::default());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
